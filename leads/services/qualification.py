@@ -1,0 +1,273 @@
+"""Qualifying leads: evaluating them against the active criteria version, in chunks, in jobs.
+
+New and changed leads, and leads with new engagement, are noted (PendingEvaluation, written in the
+same transaction) and evaluated by a job together with their engagement score. Activating a version
+re-evaluates every open lead of the organization in chunks, counting progress on the version.
+"""
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.roles import Capability
+from accounts.services import require
+from leads.models import CriteriaVersion, Lead, PendingEvaluation, ReevaluationChunk
+from leads.scoring import LeadFacts, evaluate
+from leads.selectors import (
+    QUALIFICATION_FACTS,
+    active_criteria_version,
+    asset_topics_of,
+    criteria_of,
+    needs_touches,
+    touches_of,
+)
+from leads.services.engagement import CHUNK, rescore_leads
+from leads.services.handoff import mark_handed_off_leads_reengaged
+from leads.services.lifecycle import change_lead_status, record_status_changes
+from smarketing.errors import DomainError
+from smarketing.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+S = Lead.Status
+# Only leads still with marketing are qualified automatically; what sales holds, sales decides.
+OPEN = (S.NEW, S.NURTURING, S.MQL)
+
+
+def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: datetime | None = None) -> int:
+    """Evaluate these leads against the version; qualify or return to nurturing the open ones.
+
+    Returns how many leads were evaluated. Idempotent: the same leads and data give the same rows.
+    """
+    now = now or timezone.now()
+    criteria = criteria_of(version)
+    with transaction.atomic():
+        # No row locks: the status is written only where it is still what was read (see _store), so a
+        # hand-off made meanwhile wins and this evaluation leaves that lead alone.
+        rows = list(
+            Lead.objects.filter(org_id=version.org_id, pk__in=lead_ids)
+            .order_by("id")
+            .values("id", "status", "qualified_by_id", "engagement_score", *QUALIFICATION_FACTS)
+        )
+        if not rows:
+            return 0
+        ids = [row["id"] for row in rows]
+        touches = touches_of(org_id=version.org_id, lead_ids=ids, now=now) if needs_touches(criteria) else {}
+        topics = asset_topics_of(version.org_id) if any(r.attribute == "content" for r in criteria.rules) else {}
+        evaluations, leads, changes = [], [], []
+        for row in rows:
+            facts = LeadFacts.from_row(row, touches.get(row["id"], ()))
+            result = evaluate(criteria, facts, now, asset_topics=topics)
+            evaluations.append((row["id"], result))
+            status = _next_status(row["status"], result.qualified, by_hand=row["qualified_by_id"] is not None)
+            leads.append((row["id"], result.fit_score, row["status"], status))
+        changes = _store(version, evaluations, leads, now)
+        if changes:
+            record_status_changes(
+                org_id=version.org_id, changes=changes, note=f"Criteria version {version.number}", at=now
+            )
+    return len(rows)
+
+
+def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
+    if status not in OPEN:
+        return status
+    if qualified:
+        return S.MQL
+    # A lead qualified by hand stays qualified: a person vouched for it.
+    if status == S.MQL and by_hand:
+        return status
+    return S.NURTURING
+
+
+def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[tuple[int, str, str]]:
+    """Write the evaluations and the leads' new fit and status; returns the status changes made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO leads_leadevaluation AS e
+                (lead_id, org_id, version_id, fit_score, engagement_score, qualified, outcomes, evaluated_at)
+            SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.outcomes, %s
+            FROM jsonb_to_recordset(%s::jsonb) AS v(lead_id bigint, fit int, engagement float8, qualified bool,
+                outcomes jsonb)
+            ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit_score = EXCLUDED.fit_score,
+                engagement_score = EXCLUDED.engagement_score, qualified = EXCLUDED.qualified,
+                outcomes = EXCLUDED.outcomes, evaluated_at = EXCLUDED.evaluated_at
+            """,
+            [
+                version.org_id, version.pk, now,
+                json.dumps([
+                    {"lead_id": lead_id, "fit": r.fit_score, "engagement": r.engagement_score,
+                     "qualified": r.qualified, "outcomes": [o.as_dict() for o in r.outcomes]}
+                    for lead_id, r in evaluations
+                ]),
+            ],
+        )  # fmt: skip
+        # The wide lead row is written only where something it shows changed, and only while its
+        # status is still the one evaluated: a conditional UPDATE instead of holding row locks.
+        cursor.execute(
+            """
+            UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
+                qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
+                criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
+                                           ELSE l.criteria_version_id END
+            FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fit int, was text, status text)
+            WHERE l.id = v.id AND l.org_id = %s AND l.status = v.was
+              AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
+            RETURNING l.id, v.was, v.status
+            """,
+            [
+                now, now, version.pk,
+                json.dumps([{"id": i, "fit": f, "was": was, "status": s} for i, f, was, s in leads]),
+                version.org_id,
+            ],
+        )  # fmt: skip
+        return [(lead_id, was, status) for lead_id, was, status in cursor.fetchall() if was != status]
+
+
+def note_leads_to_evaluate(*, org_id: int, lead_ids: list[int]) -> None:
+    """These leads changed: have a job rescore and re-evaluate them once this transaction commits."""
+    if not lead_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO leads_pendingevaluation (org_id, lead_id, since, engaged)
+            SELECT %s, lead_id, %s, false FROM unnest(%s::bigint[]) AS lead_id ORDER BY lead_id
+            ON CONFLICT DO NOTHING
+            """,
+            [org_id, timezone.now(), sorted(set(lead_ids))],
+        )
+    nudge_evaluation(org_id=org_id)
+
+
+def nudge_evaluation(*, org_id: int) -> None:
+    from leads.tasks import evaluate_pending_task
+
+    enqueue_on_commit(evaluate_pending_task, org_id)
+
+
+def evaluate_pending(*, org_id: int) -> int:
+    """Rescore and re-evaluate every noted lead of the organization, a chunk per transaction."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # SKIP LOCKED: two jobs draining the same organization take different leads.
+                cursor.execute(
+                    """
+                    DELETE FROM leads_pendingevaluation WHERE id IN (
+                        SELECT id FROM leads_pendingevaluation WHERE org_id = %s
+                        ORDER BY lead_id LIMIT %s FOR UPDATE SKIP LOCKED
+                    ) RETURNING lead_id, engaged, since
+                    """,
+                    [org_id, CHUNK],
+                )
+                noted = cursor.fetchall()
+            if not noted:
+                return done
+            lead_ids = sorted(row[0] for row in noted)
+            rescore_leads(org_id=org_id, lead_ids=lead_ids)
+            version = active_criteria_version(org_id=org_id)
+            if version is not None:
+                evaluate_leads(version=version, lead_ids=lead_ids)
+            engaged = [row for row in noted if row[1]]
+            if engaged:
+                mark_handed_off_leads_reengaged(
+                    org_id=org_id, lead_ids=[row[0] for row in engaged], since=min(row[2] for row in engaged)
+                )
+            done += len(lead_ids)
+
+
+def sweep_pending_evaluations(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Catch up on leads waiting longer than a job should take (its nudge was lost, or it failed)."""
+    cutoff = timezone.now() - older_than
+    orgs = PendingEvaluation.objects.filter(since__lte=cutoff).values_list("org_id", flat=True).distinct()
+    done = sum(evaluate_pending(org_id=org_id) for org_id in list(orgs))
+    if done:
+        logger.info("swept %d pending evaluations", done)
+    return done
+
+
+def start_reevaluation(*, version: CriteriaVersion) -> int:
+    """After activation: every open lead of the organization, in chunks of 1,000, one job each.
+
+    Each chunk is a row too, so progress is what the finished chunks add up to, and a chunk lost
+    with the broker or a killed worker is found and sent again by the sweeper.
+    """
+    ids = list(Lead.objects.filter(org_id=version.org_id, status__in=OPEN).order_by("id").values_list("id", flat=True))
+    chunks = ReevaluationChunk.objects.bulk_create(
+        ReevaluationChunk(
+            org_id=version.org_id, version=version, first_lead_id=ids[start],
+            last_lead_id=ids[min(start + CHUNK, len(ids)) - 1], size=len(ids[start : start + CHUNK]),
+        )
+        for start in range(0, len(ids), CHUNK)
+    )  # fmt: skip
+    for chunk in chunks:
+        enqueue_on_commit(_chunk_task(), chunk.pk)
+    return len(ids)
+
+
+def _chunk_task():
+    from leads.tasks import reevaluate_chunk_task
+
+    return reevaluate_chunk_task
+
+
+def reevaluate_chunk(*, chunk_id: int) -> int:
+    """One chunk of an activation's re-evaluation, done once: its evaluations and its "done" mark
+    commit together, and a second worker holding the same message finds it taken or done."""
+    with transaction.atomic():
+        chunk = (
+            # of=self: lock the chunk only. Locking its version too would make every other chunk of
+            # the same activation look taken, and be skipped, while this one runs.
+            ReevaluationChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("version")
+            .filter(pk=chunk_id, done_at__isnull=True)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        done = 0
+        if chunk.version.status == CriteriaVersion.Status.ACTIVE:
+            ids = list(
+                Lead.objects.filter(
+                    org_id=chunk.org_id, status__in=OPEN, pk__gte=chunk.first_lead_id, pk__lte=chunk.last_lead_id
+                ).values_list("id", flat=True)
+            )
+            done = evaluate_leads(version=chunk.version, lead_ids=ids)
+        chunk.done_at = timezone.now()
+        chunk.save(update_fields=["done_at"])
+    return done
+
+
+def resend_stuck_chunks(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Chunks not done long after their activation: their message was lost. Send them again."""
+    stuck = ReevaluationChunk.objects.filter(done_at__isnull=True, created_at__lte=timezone.now() - older_than)
+    ids = list(stuck.values_list("id", flat=True)[:500])
+    task = _chunk_task()
+    for chunk_id in ids:
+        enqueue_on_commit(task, chunk_id)
+    return len(ids)
+
+
+def qualify_by_hand(*, lead: Lead, by: Membership, reason: str) -> Lead:
+    """A marketer vouches for a lead the criteria do not (yet) qualify."""
+    require(by, Capability.WORK_MARKETING_LEADS)
+    if not reason.strip():
+        raise DomainError("Say why this lead qualifies.", fields={"reason": ["Required."]})
+    version = active_criteria_version(org_id=lead.org_id)
+    return change_lead_status(
+        lead=lead, to=S.MQL, by=by, note=f"Qualified by hand: {reason.strip()}",
+        qualified_by=by, criteria_version=version,
+    )  # fmt: skip
+
+
+def disqualify(*, lead: Lead, by: Membership, reason: str) -> Lead:
+    require(by, Capability.WORK_MARKETING_LEADS)
+    if not reason.strip():
+        raise DomainError("Say why this lead is no fit.", fields={"reason": ["Required."]})
+    return change_lead_status(lead=lead, to=S.DISQUALIFIED, by=by, note=reason.strip())

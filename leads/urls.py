@@ -1,0 +1,48 @@
+from django.urls import path
+
+from leads.views import catalog, criteria, handoff, imports, leads
+
+app_name = "leads"
+
+urlpatterns = [
+    path("leads/", leads.list_leads, name="list"),
+    path("leads/export.csv", leads.export_leads, name="export"),
+    path("leads/<int:pk>/", leads.lead_detail, name="detail"),
+    path("leads/<int:pk>/qualify/", criteria.qualify, name="qualify"),
+    path("leads/<int:pk>/disqualify/", criteria.disqualify, name="disqualify"),
+    path("leads/qualified/", criteria.qualified, name="qualified"),
+    path("leads/<int:pk>/hand-off/", handoff.hand_off, name="hand_off"),
+    path("leads/<int:pk>/renurture/", handoff.renurture, name="renurture"),
+    path("leads/returned/", handoff.returned, name="returned"),
+    path("inbox/", handoff.inbox, name="inbox"),
+    path("inbox/<int:pk>/", handoff.brief, name="brief"),
+    path("inbox/<int:pk>/accept/", handoff.accept, name="accept"),
+    path("inbox/<int:pk>/reject/", handoff.reject, name="reject"),
+    path("routing-rules/", handoff.routing_rules, name="routing_rules"),
+    path("routing-rules/new/", handoff.routing_rule_new, name="routing_rule_new"),
+    path("routing-rules/<int:pk>/", handoff.routing_rule, name="routing_rule"),
+    path("routing-rules/<int:pk>/delete/", handoff.routing_rule_delete, name="routing_rule_delete"),
+    path("routing-rules/availability/<int:pk>/", handoff.rep_availability, name="rep_availability"),
+    path("criteria/", criteria.criteria, name="criteria"),
+    path("criteria/new/", criteria.criteria_new, name="criteria_new"),
+    path("criteria/compare/", criteria.criteria_diff, name="criteria_diff"),
+    path("criteria/<int:pk>/", criteria.criteria_version, name="criteria_version"),
+    path("criteria/<int:pk>/edit/", criteria.criteria_edit, name="criteria_edit"),
+    path("criteria/<int:pk>/preview/", criteria.criteria_preview, name="criteria_preview"),
+    path("criteria/<int:pk>/propose/", criteria.criteria_propose, name="criteria_propose"),
+    path("criteria/<int:pk>/sign/", criteria.criteria_sign, name="criteria_sign"),
+    path("criteria/<int:pk>/send-back/", criteria.criteria_send_back, name="criteria_send_back"),
+    path("criteria/<int:pk>/discard/", criteria.criteria_discard, name="criteria_discard"),
+    path("leads/import/", imports.import_start, name="import_start"),
+    path("leads/import/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("leads/import/<int:pk>/columns/", imports.import_mapping, name="import_mapping"),
+    path("leads/import/<int:pk>/preview/", imports.import_preview, name="import_preview"),
+    path("leads/import/<int:pk>/start/", imports.import_run, name="import_run"),
+    path("leads/import/<int:pk>/rejected-rows.csv", imports.import_rejections_csv, name="import_rejections"),
+    path("companies/", catalog.companies, name="companies"),
+    path("companies/<int:pk>/", catalog.company_detail, name="company"),
+    path("campaigns/", catalog.campaigns, name="campaigns"),
+    path("campaigns/<int:pk>/", catalog.campaign_detail, name="campaign"),
+    path("content/", catalog.assets, name="assets"),
+    path("content/<int:pk>/", catalog.asset_detail, name="asset"),
+]
