@@ -1,0 +1,220 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from leads.models import Lead, LeadEvaluation, LeadStatusChange, PendingEvaluation, ReevaluationChunk
+from leads.scoring import Attribute, Criteria, Operator, Rule
+from leads.selectors import impact_preview, reevaluation_progress
+from leads.services import qualification
+from leads.services.criteria import (
+    create_criteria_version,
+    propose_criteria_version,
+    sign_criteria_version,
+    update_criteria_version,
+)
+from leads.services.leads import upsert_leads
+from leads.services.lifecycle import IllegalTransition
+from leads.tasks import evaluate_pending_task, reevaluate_chunk_task
+from smarketing.errors import DomainError
+from tests.conftest import api_client
+
+pytestmark = pytest.mark.django_db
+S = Lead.Status
+RULES = [
+    {"attribute": "country", "operator": "in", "value": ["DE", "AT", "CH"], "required": True},
+    {"attribute": "employees", "operator": "gte", "value": 200, "weight": 40},
+    {"attribute": "buying_authority", "operator": "in", "value": ["decision_maker"], "weight": 60},
+]
+
+
+def activate(author, approvers, rules=RULES, min_fit=40):
+    version = create_criteria_version(by=author)
+    update_criteria_version(
+        by=author, version=version, name="DACH", summary="", min_fit_score=min_fit, min_engagement_score=0, rules=rules
+    )
+    propose_criteria_version(by=author, version=version)
+    for manager in approvers:
+        sign_criteria_version(by=manager, version=version)
+    version.refresh_from_db()
+    return version
+
+
+def leads(org, *items):
+    result = upsert_leads(org=org, items=list(items))
+    return [Lead.objects.get(pk=r.id) for r in result.results]
+
+
+def run_chunks(version) -> None:
+    for chunk_id in ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True):
+        reevaluate_chunk_task(chunk_id)
+
+
+@pytest.fixture
+def managers(marketing_manager, sales_manager):
+    return [marketing_manager, sales_manager]
+
+
+def test_activation_qualifies_open_leads_in_chunks_and_counts_progress(acme, marketer, managers):
+    fit, unfit, far = leads(
+        acme,
+        {"email": "fit@initech.de", "country": "DE", "employees": 500, "buying_authority": "decision_maker"},
+        {"email": "small@initech.de", "country": "DE", "employees": 20, "buying_authority": "user"},
+        {"email": "far@initech.us", "country": "US", "employees": 5000, "buying_authority": "decision_maker"},
+    )
+    version = activate(marketer, managers)
+    assert reevaluation_progress(version) == (0, 3)
+    run_chunks(version)
+    assert reevaluation_progress(version) == (3, 3)
+    fit.refresh_from_db(), unfit.refresh_from_db(), far.refresh_from_db()
+    assert (fit.status, fit.fit_score, fit.criteria_version) == (S.MQL, 100, version)
+    assert fit.qualified_at is not None
+    assert (unfit.status, unfit.fit_score) == (S.NURTURING, 0)
+    assert far.status == S.NURTURING
+    outcomes = LeadEvaluation.objects.get(lead=far).outcomes
+    assert outcomes[0] == {"rule": "Country is one of DE, AT, CH", "result": "failed",
+                           "reason": "Country US is not one of DE, AT, CH", "required": True, "weight": 0}  # fmt: skip
+    change = LeadStatusChange.objects.get(lead=fit)
+    assert (change.from_status, change.to_status, change.by, change.note) == ("new", "mql", None, "Criteria version 1")
+
+
+def test_a_chunk_run_twice_counts_and_changes_once(acme, marketer, managers):
+    leads(acme, {"email": "fit@initech.de", "country": "DE", "employees": 500, "buying_authority": "decision_maker"})
+    version = activate(marketer, managers)
+    run_chunks(version)
+    run_chunks(version)
+    assert reevaluation_progress(version) == (1, 1)
+    assert LeadStatusChange.objects.count() == 1
+
+
+def test_leads_with_sales_are_never_requalified_by_the_criteria(acme, marketer, managers):
+    (lead,) = leads(acme, {"email": "busy@initech.de", "country": "FR"})
+    Lead.objects.filter(pk=lead.pk).update(status=S.HANDED_OFF)
+    version = activate(marketer, managers)
+    run_chunks(version)
+    lead.refresh_from_db()
+    assert lead.status == S.HANDED_OFF
+
+
+def test_new_and_changed_leads_are_evaluated_by_the_job(acme, marketer, managers):
+    activate(marketer, managers)
+    PendingEvaluation.objects.all().delete()
+    (lead,) = leads(
+        acme, {"email": "new@initech.ch", "country": "CH", "employees": 900, "buying_authority": "influencer"}
+    )
+    assert PendingEvaluation.objects.filter(lead=lead).exists()
+    evaluate_pending_task(acme.pk)
+    lead.refresh_from_db()
+    assert (lead.status, lead.fit_score) == (S.MQL, 40)
+    upsert_leads(org=acme, items=[{"email": "new@initech.ch", "country": "FR"}])
+    evaluate_pending_task(acme.pk)
+    lead.refresh_from_db()
+    assert lead.status == S.NURTURING
+
+
+def test_a_lead_qualified_by_hand_stays_qualified(acme, marketer, managers):
+    activate(marketer, managers)
+    (lead,) = leads(acme, {"email": "gut@initech.fr", "country": "FR"})
+    evaluate_pending_task(acme.pk)
+    lead.refresh_from_db()
+    lead = qualification.qualify_by_hand(lead=lead, by=marketer, reason="Met at the trade show, ready to buy")
+    assert (lead.status, lead.qualified_by) == (S.MQL, marketer)
+    upsert_leads(org=acme, items=[{"email": "gut@initech.fr", "job_title": "CEO"}])
+    evaluate_pending_task(acme.pk)
+    lead.refresh_from_db()
+    assert lead.status == S.MQL
+
+
+def test_qualifying_and_disqualifying_by_hand_need_a_reason_and_a_legal_step(acme, marketer):
+    (lead,) = leads(acme, {"email": "x@initech.fr"})
+    with pytest.raises(DomainError):
+        qualification.disqualify(lead=lead, by=marketer, reason=" ")
+    lead = qualification.disqualify(lead=lead, by=marketer, reason="Student, no budget")
+    assert lead.status == S.DISQUALIFIED and lead.closed_at is not None
+    with pytest.raises(IllegalTransition):
+        qualification.qualify_by_hand(lead=lead, by=marketer, reason="changed my mind")
+    lead.refresh_from_db()
+    assert lead.status == S.DISQUALIFIED
+
+
+def test_impact_preview_agrees_with_an_independent_count(acme, marketer, managers):
+    now = timezone.now()
+    items = []
+    for n in range(60):
+        items.append({
+            "email": f"p{n}@co{n}.test", "country": ["DE", "FR", "AT"][n % 3], "employees": (n * 37) % 1000,
+            "buying_authority": ["decision_maker", "user"][n % 2],
+        })  # fmt: skip
+    created = leads(acme, *items)
+    # Some leads went to sales: accepted, won, or older than the window.
+    for lead in created[::4]:
+        Lead.objects.filter(pk=lead.pk).update(handed_off_at=now, accepted_at=now)
+    for lead in created[::8]:
+        Lead.objects.filter(pk=lead.pk).update(status=S.WON)
+    Lead.objects.filter(pk=created[1].pk).update(created_at=now - timedelta(days=120))
+    activate(marketer, managers)
+    draft = Criteria((Rule(Attribute.COUNTRY, Operator.IN, ["DE"], required=True),
+                      Rule(Attribute.EMPLOYEES, Operator.AT_LEAST, 300, weight=10)), min_fit_score=100)  # fmt: skip
+    preview = impact_preview(marketer, draft)
+
+    window = Lead.objects.filter(org=acme, created_at__gte=now - timedelta(days=90))
+    expected = window.filter(country="DE", employees__gte=300)
+    assert preview.considered == window.count() == 59
+    assert preview.draft.qualified == expected.count()
+    assert preview.draft.handed_off == expected.filter(handed_off_at__isnull=False).count()
+    assert preview.draft.accepted == expected.filter(accepted_at__isnull=False).count()
+    assert preview.draft.won == expected.filter(status=S.WON).count()
+    active_expected = window.filter(country__in=["DE", "AT"]).filter(employees__gte=200) | window.filter(
+        country__in=["DE", "AT"], buying_authority="decision_maker"
+    )
+    assert preview.active.qualified == active_expected.distinct().count()
+
+
+def test_the_api_lists_versions_with_rules_and_signatures_and_explains_a_lead(acme, marketer, managers, globex_admin):
+    version = activate(marketer, managers)
+    (lead,) = leads(acme, {"email": "api@initech.de", "country": "DE", "employees": 120, "buying_authority": "user"})
+    body = api_client(marketer).get(reverse("api:criteria-versions")).json()
+    shown = body["results"][0]
+    assert (shown["id"], shown["status"]) == (version.pk, "active")
+    assert shown["rules"][0]["text"] == "Country is one of DE, AT, CH"
+    assert sorted(s["side"] for s in shown["signatures"]) == ["marketing", "sales"]
+    evaluation = api_client(marketer).get(reverse("api:lead-evaluation", args=[lead.pk])).json()
+    assert (evaluation["criteria_version"], evaluation["fit_score"], evaluation["qualified"]) == (version.pk, 0, False)
+    assert [(r["result"], r["reason"]) for r in evaluation["rules"]] == [
+        ("held", "Country DE is one of DE, AT, CH"),
+        ("failed", "Employees 120 < 200"),
+        ("failed", "Buying authority user is not one of decision maker"),
+    ]
+    assert api_client(globex_admin).get(reverse("api:lead-evaluation", args=[lead.pk])).status_code == 404
+    assert api_client(globex_admin).get(reverse("api:criteria-version", args=[version.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_of_one_activation_run_side_by_side_on_several_workers(acme):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import MembershipFactory
+
+    author = MembershipFactory(org=acme, role="marketer")
+    managers = [MembershipFactory(org=acme, role=role) for role in ("marketing_manager", "sales_manager")]
+    upsert_leads(org=acme, items=[{"email": f"p{n}@co.de", "country": "DE", "employees": 300} for n in range(2500)])
+    version = activate(author, managers)
+    chunk_ids = list(ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True))
+    assert len(chunk_ids) == 3
+    barrier = threading.Barrier(3)
+
+    def work(chunk_id):
+        barrier.wait()
+        try:
+            reevaluate_chunk_task(chunk_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(chunk_id,)) for chunk_id in chunk_ids]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert reevaluation_progress(version) == (2500, 2500)
+    assert Lead.objects.filter(org=acme, status=S.MQL).count() == 2500
