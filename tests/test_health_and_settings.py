@@ -2,9 +2,11 @@ import os
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from smarketing.celery import app as celery_app
 
@@ -25,10 +27,18 @@ def test_healthz_answers_quickly_with_the_broker_down(client, monkeypatch):
     assert time.monotonic() - started < 15
 
 
+def database_url_of_the_tests() -> str:
+    # The checks look at the server's version, so they need a database that exists: the test one.
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    return f"postgresql://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     # DJANGO_ALLOW_ASYNC_UNSAFE belongs to the test process (see conftest), not to a deployment.
     ignored = {"DEBUG", "SITE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in ignored}
+    environment["DATABASE_URL"] = database_url_of_the_tests()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,

@@ -1,11 +1,11 @@
 // Charts for report pages, drawn with the vendored Chart.js from data the server put in the page.
 // The CSP allows no inline script, so a page describes each chart with data attributes:
 //
-//   {{ chart|json_script:"chart-funnel" }}
+//   {{ chart|chart_data:"chart-funnel" }}     (smarketing/templatetags/chart_data.py: htmx keeps it)
 //   <canvas data-chart="chart-funnel" data-chart-type="bar" data-chart-horizontal data-chart-suffix="%"
 //           role="img" aria-label="Funnel: leads entering each stage"></canvas>
 //
-// data-chart            id of the json_script element holding {"labels": [...], "datasets": [{"label", "data", ...}]}
+// data-chart            id of the element whose text is {"labels": [...], "datasets": [{"label", "data", ...}]}
 //                       (each dataset may carry any Chart.js dataset option, e.g. "type": "line" to mix;
 //                       an optional top-level "options" object is merged into the chart's options)
 // data-chart-type       bar (default), line, doughnut, pie

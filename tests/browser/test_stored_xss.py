@@ -144,7 +144,8 @@ class Beacon:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html; charset=utf-8")
                     self.end_headers()
-                    self.wfile.write(b"<!doctype html><title>blank</title>")
+                    # An icon of its own, or Chromium asks the beacon for /favicon.ico by itself.
+                    self.wfile.write(b'<!doctype html><title>blank</title><link rel="icon" href="data:,">')
                     return
                 hits.append(self.path)
                 self.send_response(204)

@@ -1,7 +1,7 @@
-"""Chart data for the meeting packs, in an element htmx keeps.
+"""`{{ data|chart_data:"element-id" }}`: a chart's data, in an element htmx keeps.
 
 htmx runs with allowScriptTags off (base.html), and then it drops every <script> of the content it
-swaps in, json_script's included: a report re-rendered by a filter change would lose its charts'
+swaps in, json_script's included: a page part re-rendered by a filter change would lose its charts'
 data. A hidden element's text survives the swap, and charts.js reads it the same way (textContent
 of the element with that id). The JSON is escaped as any text is; textContent gives it back as is.
 """
