@@ -233,6 +233,7 @@ class AuditEvent(models.Model):
         IMPORT_FINISHED = "import_finished", "Lead import finished"
         REJECTIONS_EXPORTED = "rejections_exported", "Rejected import rows exported"
         LEADS_EXPORTED = "leads_exported", "Leads exported"
+        FIGURES_EXPORTED = "figures_exported", "Figures exported"
 
     class Outcome(models.TextChoices):
         OK = "ok", "OK"

@@ -32,6 +32,7 @@ from feedback.dashboards import (
     figure_visible,
     scope_for,
 )
+from feedback.services.exports import record_figures_export
 from feedback.tasks import refresh_dashboards_task
 from smarketing.pages import member_required
 from smarketing.queue import enqueue_on_commit
@@ -163,6 +164,7 @@ def figure_csv(request: HttpRequest, name: str) -> HttpResponse:
     if not figure_visible(scope, name):
         raise PermissionDenied
     figures = figure(scope, name)
+    record_figures_export(by=request.member, report="Dashboard", table=name, query=_query(filters), request=request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stem = f"{request.member.org.slug}-{name}-{scope.filters.start:%Y-%m-%d}-to-{scope.filters.end:%Y-%m-%d}"
     response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'

@@ -22,6 +22,7 @@ from feedback.report_forms import CheckInNotesForm, VoiceOfSalesFilter, quarter_
 from feedback.reports.charts import objections_over_time, series
 from feedback.reports.tables import AVERAGE, PERCENT, Table, csv_text, shown_text
 from feedback.services.check_in import may_write_check_in_notes, save_check_in_notes
+from feedback.services.exports import record_figures_export
 from leads.selectors import campaign_choices
 from leads.views.leads import page_or_region
 from smarketing.errors import Conflict, DomainError
@@ -52,6 +53,7 @@ def _csv(request: HttpRequest, tables: list[Table], stem: str, problems: list[st
     if table is None:
         problems.append(f"There is no table “{name[:40]}” to export; choose one of the CSV links below.")
         return None
+    record_figures_export(by=request.member, report=stem, table=table.name, query=_query(request), request=request)
     response = HttpResponse("".join(csv_text(table)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{stem}-{table.name.replace("_", "-")}.csv"'
     return response

@@ -67,6 +67,9 @@ def test_a_working_day_leaves_a_complete_trail_and_no_secret(marketer, rep, admi
     run_lead_import_task(lead_import.pk)
     marketer_client.get(reverse("leads:import_rejections", args=[lead_import.pk]))
     b"".join(marketer_client.get(reverse("leads:export")).streaming_content)
+    figure = marketer_client.get(reverse("feedback:dashboard_csv", args=["funnel"]) + "?period=this_month")
+    table = marketer_client.get(reverse("feedback:voice_of_sales") + "?export=heard_by_campaign")
+    assert figure.status_code == table.status_code == 200 and table["Content-Type"].startswith("text/csv")
     rep_client.post(reverse("accounts:token_revoke", args=[ApiToken.objects.get(member=rep).pk]))
     rep_client.post(reverse("accounts:logout"))
 
@@ -76,6 +79,7 @@ def test_a_working_day_leaves_a_complete_trail_and_no_secret(marketer, rep, admi
         K.TOKEN_REJECTED: (rep, "denied"), K.LEAD_HANDED_OFF: (marketer, "ok"), K.LEAD_ACCEPTED: (rep, "ok"),
         K.LEAD_REJECTED: (rep, "ok"), K.IMPORT_STARTED: (marketer, "ok"), K.IMPORT_FINISHED: (marketer, "ok"),
         K.REJECTIONS_EXPORTED: (marketer, "ok"), K.LEADS_EXPORTED: (marketer, "ok"), K.LOGGED_OUT: (rep, "ok"),
+        K.FIGURES_EXPORTED: (marketer, "ok"),
     }  # fmt: skip
     for kind, (actor, outcome) in expected.items():
         events = AuditEvent.objects.filter(kind=kind, **({"actor": actor.user} if actor else {}))
@@ -88,6 +92,9 @@ def test_a_working_day_leaves_a_complete_trail_and_no_secret(marketer, rep, admi
         if actor is not None:
             assert event.actor_id == actor.user_id and event.org_id == marketer.org_id, kind
             assert event.actor_label == actor.email, kind
+
+    exported = AuditEvent.objects.filter(kind=K.FIGURES_EXPORTED).order_by("at").values_list("target", flat=True)
+    assert list(exported) == ["Dashboard: funnel", "voice-of-sales: heard_by_campaign"]
 
     trail = " ".join(str(row) for row in AuditEvent.objects.values())
     logs = caplog.text + " ".join(str(record.args) for record in caplog.records)
