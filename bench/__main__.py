@@ -12,7 +12,7 @@ import sys
 import dj_database_url
 import psycopg
 
-SCENARIOS = ["shell_page", "ingest", "lead_upsert", "lead_list", "reevaluation", "sla", "dashboards"]
+SCENARIOS = ["shell_page", "ingest", "lead_upsert", "lead_list", "reevaluation", "sla", "dashboards", "load"]
 
 
 def bench_database_url() -> str:
