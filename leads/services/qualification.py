@@ -107,22 +107,30 @@ def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[
             ],
         )  # fmt: skip
         # The wide lead row is written only where something it shows changed, and only while its
-        # status is still the one evaluated: a conditional UPDATE instead of holding row locks.
+        # status is still the one evaluated: a conditional UPDATE instead of holding row locks from the
+        # read on. The rows it writes are locked in id order first: a chunk and a job for new engagement
+        # evaluating overlapping leads then queue up instead of deadlocking.
         cursor.execute(
             """
+            WITH v AS (
+                SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fit int, was text, status text)
+            ), ordered AS (
+                SELECT l.id FROM leads_lead AS l JOIN v ON v.id = l.id
+                WHERE l.org_id = %s AND l.status = v.was AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
+                ORDER BY l.id FOR NO KEY UPDATE OF l
+            )
             UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
                 qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
                 criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
                                            ELSE l.criteria_version_id END
-            FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fit int, was text, status text)
-            WHERE l.id = v.id AND l.org_id = %s AND l.status = v.was
+            FROM v JOIN ordered ON ordered.id = v.id
+            WHERE l.id = v.id AND l.status = v.was
               AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
             RETURNING l.id, v.was, v.status
             """,
             [
-                now, now, version.pk,
                 json.dumps([{"id": i, "fit": f, "was": was, "status": s} for i, f, was, s in leads]),
-                version.org_id,
+                version.org_id, now, now, version.pk,
             ],
         )  # fmt: skip
         return [(lead_id, was, status) for lead_id, was, status in cursor.fetchall() if was != status]
