@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import redis
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -75,6 +76,8 @@ def run(*, scale: str, env: dict) -> list[Result]:
             lambda: [evaluate_leads(version=version, lead_ids=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
         )
 
+    # Jobs the earlier scenarios enqueued (evaluations of ingested leads) are not part of this one.
+    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "smarketing", "worker", "--concurrency=2", "--loglevel=WARNING",
          "--without-gossip", "--without-mingle"],

@@ -86,30 +86,10 @@ def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
 def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[tuple[int, str, str]]:
     """Write the evaluations and the leads' new fit and status; returns the status changes made."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO leads_leadevaluation AS e
-                (lead_id, org_id, version_id, fit_score, engagement_score, qualified, outcomes, evaluated_at)
-            SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.outcomes, %s
-            FROM jsonb_to_recordset(%s::jsonb) AS v(lead_id bigint, fit int, engagement float8, qualified bool,
-                outcomes jsonb)
-            ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit_score = EXCLUDED.fit_score,
-                engagement_score = EXCLUDED.engagement_score, qualified = EXCLUDED.qualified,
-                outcomes = EXCLUDED.outcomes, evaluated_at = EXCLUDED.evaluated_at
-            """,
-            [
-                version.org_id, version.pk, now,
-                json.dumps([
-                    {"lead_id": lead_id, "fit": r.fit_score, "engagement": r.engagement_score,
-                     "qualified": r.qualified, "outcomes": [o.as_dict() for o in r.outcomes]}
-                    for lead_id, r in evaluations
-                ]),
-            ],
-        )  # fmt: skip
         # The wide lead row is written only where something it shows changed, and only while its
         # status is still the one evaluated: a conditional UPDATE instead of holding row locks from the
-        # read on. The rows it writes are locked in id order first: a chunk and a job for new engagement
-        # evaluating overlapping leads then queue up instead of deadlocking.
+        # read on. Every evaluation locks the leads it writes in id order, then their evaluations in
+        # id order: a chunk and a job for new engagement over the same leads queue, never deadlock.
         cursor.execute(
             """
             WITH v AS (
@@ -133,7 +113,28 @@ def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[
                 version.org_id, now, now, version.pk,
             ],
         )  # fmt: skip
-        return [(lead_id, was, status) for lead_id, was, status in cursor.fetchall() if was != status]
+        changes = [(lead_id, was, status) for lead_id, was, status in cursor.fetchall() if was != status]
+        cursor.execute(
+            """
+            INSERT INTO leads_leadevaluation AS e
+                (lead_id, org_id, version_id, fit_score, engagement_score, qualified, outcomes, evaluated_at)
+            SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.outcomes, %s
+            FROM jsonb_to_recordset(%s::jsonb) AS v(lead_id bigint, fit int, engagement float8, qualified bool,
+                outcomes jsonb)
+            ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit_score = EXCLUDED.fit_score,
+                engagement_score = EXCLUDED.engagement_score, qualified = EXCLUDED.qualified,
+                outcomes = EXCLUDED.outcomes, evaluated_at = EXCLUDED.evaluated_at
+            """,
+            [
+                version.org_id, version.pk, now,
+                json.dumps([
+                    {"lead_id": lead_id, "fit": r.fit_score, "engagement": r.engagement_score,
+                     "qualified": r.qualified, "outcomes": [o.as_dict() for o in r.outcomes]}
+                    for lead_id, r in evaluations
+                ]),
+            ],
+        )  # fmt: skip
+        return changes
 
 
 def note_leads_to_evaluate(*, org_id: int, lead_ids: list[int]) -> None:
