@@ -54,12 +54,12 @@ def _setup(member: Membership) -> Objective:
         cursor.execute(
             """
             INSERT INTO leads_handoff (org_id, lead_id, rep_id, by_id, note, routing, brief, handed_off_at,
-                accepted_at, reject_reason, reject_note)
+                accepted_at, reject_reason, reject_note, assets_before)
             SELECT l.org_id, l.id, (%s::bigint[])[1 + l.id %% 10], %s, '', 'bench', '{}',
                    now() - interval '20 days' + (l.id %% 1000) * interval '1 minute',
                    CASE WHEN l.id %% 4 = 0 THEN NULL
                         ELSE now() - interval '20 days' + (l.id %% 1000) * interval '1 minute'
-                             + (l.id %% 7) * interval '1 hour' END, '', ''
+                             + (l.id %% 7) * interval '1 hour' END, '', '', '{}'
             FROM leads_lead AS l WHERE l.org_id = %s
             """,
             [reps, member.pk, org.pk],
