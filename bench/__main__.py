@@ -72,7 +72,11 @@ def main() -> int:
         # Earlier scenarios churn the tables; production has autovacuum, so each starts vacuumed.
         vacuum_analyze()
         module = importlib.import_module(f"bench.scenarios.{name}")
-        results.extend(module.run(scale=args.scale, env=env))
+        measured = module.run(scale=args.scale, env=env)
+        # Printed as soon as measured too: a later scenario that fails does not take these along.
+        for result in measured:
+            print(f"  {result.line()}", flush=True)
+        results.extend(measured)
     with connection.cursor() as cursor:
         return report(results, environment(cursor), args.json)
 
