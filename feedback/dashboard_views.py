@@ -30,6 +30,7 @@ from feedback.dashboards import (
     figure,
     figure_title,
     figure_visible,
+    figures,
     scope_for,
 )
 from feedback.services.exports import record_figures_export
@@ -106,18 +107,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "handoff-timings": charts.timings_chart,
         "reps": charts.reps_chart,
     }
-    for name, build in builders.items():
-        if name in visible:
-            figures = figure(scope, name)
-            cards[name] = _card(scope, name, figures, build(figures), query)
-    for by in ("source", "campaign", "version"):
-        name = f"close-rates-by-{by}"
-        figures = figure(scope, name)
-        cards[name] = _card(scope, name, figures, charts.close_rate_chart(figures, by), query)
-    calibrated = figure(scope, "calibration")
+    shown = [name for name in builders if name in visible]
+    close_rates = [f"close-rates-by-{by}" for by in ("source", "campaign", "version")]
+    found = figures(scope, [*shown, *close_rates, "calibration", "sla"])
+    for name in shown:
+        cards[name] = _card(scope, name, found[name], builders[name](found[name]), query)
+    for name in close_rates:
+        by = name.removeprefix("close-rates-by-")
+        cards[name] = _card(scope, name, found[name], charts.close_rate_chart(found[name], by), query)
+    calibrated = found["calibration"]
     close_per_band = charts.calibration_charts(calibrated)[1] if calibrated.rows else None
     cards["calibration"] = _card(scope, "calibration", calibrated, close_per_band, query)
-    sla = figure(scope, "sla")
+    sla = found["sla"]
     objectives = [(o, charts.sla_chart(o)) for o in sla.summary["objectives"]]
     cards["sla"] = _card(scope, "sla", sla, None, query, objectives=objectives)
     context = _common(request, form, filters, scope, list(cards.values()))
@@ -135,8 +136,8 @@ def score_calibration(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     scope = scope_for(request.member, filters)
     versions = calibration_versions(org_id=scope.org_id)
-    figures = calibration(scope, versions=versions)
-    card = _card(scope, "calibration", figures, None, _query(filters), charts=charts.calibration_charts(figures))
+    bands = calibration(scope, versions=versions)
+    card = _card(scope, "calibration", bands, None, _query(filters), charts=charts.calibration_charts(bands))
     context = _common(request, form, filters, scope, [card]) | {"card": card, "versions": versions}
     return _page(request, "feedback/dashboard/calibration.html", context)
 
@@ -163,7 +164,7 @@ def figure_csv(request: HttpRequest, name: str) -> HttpResponse:
     scope = scope_for(request.member, filters)
     if not figure_visible(scope, name):
         raise PermissionDenied
-    figures = figure(scope, name)
+    rows = figure(scope, name)
     record_figures_export(by=request.member, report="Dashboard", table=name, query=_query(filters), request=request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stem = f"{request.member.org.slug}-{name}-{scope.filters.start:%Y-%m-%d}-to-{scope.filters.end:%Y-%m-%d}"
@@ -171,8 +172,8 @@ def figure_csv(request: HttpRequest, name: str) -> HttpResponse:
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(figures.labels)
-    writer.writerows([_cell(value) for value in row] for row in figures.rows)
+    writer.writerow(rows.labels)
+    writer.writerows([_cell(value) for value in row] for row in rows.rows)
     return response
 
 

@@ -18,6 +18,7 @@ Periods are [start, end] in whole days of the organization's time zone, the snap
 
 from collections.abc import Callable
 
+from feedback.dashboards.cache import cached_figures
 from feedback.dashboards.calibration import FIT_BANDS, calibration, calibration_readings, calibration_versions
 from feedback.dashboards.figures import (
     CLOSE_RATES_BY,
@@ -68,6 +69,11 @@ FIGURES: dict[str, tuple[str, str, Callable[[Scope], Figures]]] = {
 }  # fmt: skip
 
 
+# The SLA's compliance snapshots are written by the agreement's own jobs, not by the dashboards'
+# refresh, so that figure is read afresh each time (a handful of rows).
+COMPUTED_ELSEWHERE = {"sla"}
+
+
 def figure_title(name: str) -> str:
     return FIGURES[name][0]
 
@@ -78,13 +84,51 @@ def figure_visible(scope: Scope, name: str) -> bool:
 
 def figure(scope: Scope, name: str) -> Figures:
     """One figure by its name; NotAllowed when the member's role may not see it (KeyError: no such figure)."""
-    return FIGURES[name][2](scope)
+    return figures(scope, [name])[name]
+
+
+def figures(scope: Scope, names: list[str]) -> dict[str, Figures]:
+    """Several figures by their names, as a page shows them together."""
+    kept = [name for name in names if name not in COMPUTED_ELSEWHERE]
+    found = cached_figures(scope, kept, lambda name: FIGURES[name][2](scope)) if kept else {}
+    return found | {name: FIGURES[name][2](scope) for name in names if name in COMPUTED_ELSEWHERE}
 
 
 __all__ = [
-    "ACCEPTANCE", "CALIBRATION", "CLOSE_RATES", "CLOSE_RATES_BY", "FIGURES", "FIT_BANDS", "FUNNEL",
-    "MARKETER_FIGURES", "MQL", "REPS", "SLA", "STAGES", "STAGE_LABELS", "TIMINGS", "Column", "Figures",
-    "Filters", "Scope", "acceptance", "calibration", "calibration_readings", "calibration_versions",
-    "close_rates", "figure", "figure_title", "figure_visible", "funnel", "handoff_timings", "may_filter_by_rep",
-    "may_see", "month_before", "mql", "rep_table", "scope_for", "sla_compliance",
+    "ACCEPTANCE",
+    "CALIBRATION",
+    "CLOSE_RATES",
+    "CLOSE_RATES_BY",
+    "FIGURES",
+    "FIT_BANDS",
+    "FUNNEL",
+    "MARKETER_FIGURES",
+    "MQL",
+    "REPS",
+    "SLA",
+    "STAGES",
+    "STAGE_LABELS",
+    "TIMINGS",
+    "Column",
+    "Figures",
+    "Filters",
+    "Scope",
+    "acceptance",
+    "calibration",
+    "calibration_readings",
+    "calibration_versions",
+    "close_rates",
+    "figure",
+    "figure_title",
+    "figure_visible",
+    "figures",
+    "funnel",
+    "handoff_timings",
+    "may_filter_by_rep",
+    "may_see",
+    "month_before",
+    "mql",
+    "rep_table",
+    "scope_for",
+    "sla_compliance",
 ]  # fmt: skip

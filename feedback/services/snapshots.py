@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from feedback.dashboards.cache import new_generation
 
 # One row per (lead, stage entered): the day, the stage and its value.
 STAGES = """
@@ -158,14 +159,18 @@ def refresh_dashboards(*, org_id: int, full: bool = False) -> dict:
     (today's and yesterday's always) and the hand-offs that moved."""
     previous = None if full else last_refreshed(org_id=org_id)
     if previous is None:
-        return {"funnel": refresh_funnel(org_id=org_id), "facts": refresh_handoff_facts(org_id=org_id)}
+        done = {"funnel": refresh_funnel(org_id=org_id), "facts": refresh_handoff_facts(org_id=org_id)}
+        new_generation(org_id=org_id)
+        return done
     zone = _zone(org_id)
     since = previous - COMMIT_MARGIN
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
     with connection.cursor() as cursor:
         cursor.execute(CHANGED_DAYS, {"org": org_id, "zone": zone, "since": since})
         days = {day for (day,) in cursor.fetchall()} | {today - timedelta(days=1), today}
-    return {
+    done = {
         "funnel": refresh_funnel(org_id=org_id, days=sorted(days)),
         "facts": refresh_handoff_facts(org_id=org_id, since=since),
     }
+    new_generation(org_id=org_id)
+    return done

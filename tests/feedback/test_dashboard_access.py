@@ -6,6 +6,8 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -156,14 +158,32 @@ def test_the_page_and_an_htmx_filter_change_keep_a_constant_number_of_queries(
     browser = signed_in(sales_manager)
     url = reverse("feedback:dashboard")
     browser.get(url)  # the source list is cached on the first view
-    with django_assert_max_num_queries(26):
+    # Filters not seen since the refresh: the figures are computed, then kept (see the next test).
+    with django_assert_max_num_queries(32):
         assert browser.get(url + QUERY).status_code == 200
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(32):
         response = browser.get(url + f"?period=this_month&campaign={data.spring.pk}", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<div id="dashboard-figures">') and "<html" not in fragment
     assert 'id="dashboard-dates" hx-swap-oob="true"' in fragment
+
+
+def test_a_repeat_view_reads_the_figures_kept_since_the_last_refresh(data, acme, sales_manager):
+    browser = signed_in(sales_manager)
+    url = reverse("feedback:dashboard") + QUERY
+    first = browser.get(url)
+    with CaptureQueriesContext(connection) as repeat:
+        again = browser.get(url)
+    assert again.context["cards"]["funnel"]["figures"].rows == first.context["cards"]["funnel"]["figures"].rows
+    snapshot_reads = [q["sql"] for q in repeat.captured_queries if "feedback_handofffact" in q["sql"]]
+    assert snapshot_reads == [], "a repeat view computed the hand-off figures again"
+
+    # A refresh starts a new generation: the next view computes from the refreshed snapshots.
+    refresh_dashboards(org_id=acme.pk)
+    with CaptureQueriesContext(connection) as after_refresh:
+        browser.get(url)
+    assert any("feedback_handofffact" in q["sql"] for q in after_refresh.captured_queries)
 
 
 def test_bad_filters_show_a_message_and_the_defaults_never_an_error(data, sales_manager, globex):
