@@ -24,7 +24,7 @@ from leads.models import (
     RoutingRule,
     RoutingRuleRep,
 )
-from sla.clock import business_time_between
+from sla.clock import add_business_time, business_time_between
 from sla.selectors import business_hours_of
 
 S = Lead.Status
@@ -65,9 +65,13 @@ def seed_handoffs(org: Organization, *, now: datetime | None = None) -> None:
     def seconds(start: datetime, end: datetime) -> int:
         return int(business_time_between(start, end, hours).total_seconds())
 
+    def at_work(start: datetime, business_hours: float) -> datetime:
+        # People hand off, answer and call in working hours: demo moments fall inside them.
+        return add_business_time(start, timedelta(hours=business_hours), hours)
+
     with transaction.atomic():
         for lead in chosen:
-            _history(lead, rng, now, marketer, reps, objections, losses, assets, assets_before, seconds)
+            _history(lead, rng, now, marketer, reps, objections, losses, assets, assets_before, seconds, at_work)
 
 
 def _routing(org: Organization, reps: list[Membership], manager: Membership) -> None:
@@ -87,9 +91,9 @@ def _step(lead: Lead, to: str, at: datetime, by: Membership | None, note: str = 
     lead.status = to
 
 
-def _history(lead: Lead, rng, now, marketer, reps, objections, losses, assets, assets_before, seconds) -> None:
+def _history(lead: Lead, rng, now, marketer, reps, objections, losses, assets, assets_before, seconds, at_work) -> None:
     start = max(lead.qualified_at, now - timedelta(days=178))
-    handed = start + timedelta(hours=rng.uniform(1, 60))
+    handed = at_work(start, rng.uniform(0.5, 16))
     if handed > now - timedelta(hours=2):
         return
     rep = reps[0] if lead.country in ("DE", "AT", "CH") and rng.random() < 0.6 else reps[1]
@@ -112,8 +116,8 @@ def _history(lead: Lead, rng, now, marketer, reps, objections, losses, assets, a
                       routing=f"territory {territory}, round-robin", handed_off_at=handed,
                       assets_before=assets_before.get(lead.pk, []))  # fmt: skip
     fields = {"handed_off_at": handed, "owner": rep}
-    # Most answers come within a working day; a few take days (the SLA's breaches).
-    answered = handed + timedelta(hours=rng.choice([0.5, 1, 2, 3, 3, 5, 20, 30, 70]))
+    # Most answers come within a few working hours; some take a day or more (the SLA's breaches).
+    answered = at_work(handed, rng.choice([0.3, 0.5, 1, 1, 2, 2, 3, 3.5, 6, 12]))
     if answered > now or rng.random() < 0.05:
         handoff.save()
         Lead.objects.filter(pk=lead.pk).update(status=S.HANDED_OFF, **fields)
@@ -134,11 +138,11 @@ def _history(lead: Lead, rng, now, marketer, reps, objections, losses, assets, a
     handoff.save()
     fields |= {"accepted_at": answered}
     _verdict(handoff, rep, rng, answered, accepted=True)
-    touch = answered + timedelta(hours=rng.choice([0.2, 1, 2, 4, 6, 30]))
+    touch = at_work(answered, rng.choice([0.2, 1, 2, 4, 6, 12]))
     if touch > now:
         Lead.objects.filter(pk=lead.pk).update(status=S.ACCEPTED, **fields)
         return
-    moments = [touch + timedelta(days=rng.uniform(0, 3) * n) for n in range(rng.choice([1, 1, 2, 2, 3, 4, 5]))]
+    moments = [at_work(touch, rng.uniform(2, 24) * n) for n in range(rng.choice([1, 1, 2, 2, 3, 4, 5]))]
     moments = [m for m in moments if m < now]
     for n, at in enumerate(moments):
         follow_up = FollowUp.objects.create(
