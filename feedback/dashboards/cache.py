@@ -7,6 +7,7 @@ gives the organization a new generation, which every key carries: nothing is eve
 than the snapshots themselves, and nothing has to be deleted.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import astuple
 from uuid import uuid4
@@ -45,7 +46,9 @@ def cached_figures(scope: Scope, names: list[str], compute: Callable[[str], Figu
     generation = _generation(scope.org_id)
     filters = "|".join("" if value is None else str(value) for value in astuple(scope.filters))
     reps = ",".join(map(str, scope.reps)) if scope.reps is not None else "all"
-    key = f"dashboards:{scope.org_id}:{generation}:{'+'.join(names)}:{scope.role}:{reps}:{filters}"
+    # Hashed: filters carry what people typed, and a cache key must stay short and plain.
+    asked = hashlib.sha256(f"{'+'.join(names)}:{scope.role}:{reps}:{filters}".encode()).hexdigest()
+    key = f"dashboards:{scope.org_id}:{generation}:{asked}"
     found = cache.get(key) if generation is not None else None
     if found is None:
         found = {name: compute(name) for name in names}

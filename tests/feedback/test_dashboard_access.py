@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from feedback.dashboards import FIGURES, Filters, figure, figure_visible, scope_for
+from feedback.dashboards.cache import cached_figures
 from feedback.services.snapshots import refresh_dashboards
 from leads.models import Campaign
 from sla.models import ComplianceSnapshot
@@ -184,6 +185,20 @@ def test_a_repeat_view_reads_the_figures_kept_since_the_last_refresh(data, acme,
     with CaptureQueriesContext(connection) as after_refresh:
         browser.get(url)
     assert any("feedback_handofffact" in q["sql"] for q in after_refresh.captured_queries)
+
+
+def test_figures_for_a_long_source_name_are_kept_too(data, sales_manager):
+    # Sources are whatever marketing tools sent: a key built from one must still fit the cache.
+    scope = scope_for(sales_manager, Filters(date(2026, 3, 1), date(2026, 4, 30), source="<b>webinar</b>" * 40))
+    computed = []
+
+    def compute(name):
+        computed.append(name)
+        return figure(scope, name)
+
+    first = cached_figures(scope, ["funnel"], compute)
+    again = cached_figures(scope, ["funnel"], compute)
+    assert computed == ["funnel"] and again["funnel"].rows == first["funnel"].rows
 
 
 def test_bad_filters_show_a_message_and_the_defaults_never_an_error(data, sales_manager, globex):
