@@ -158,8 +158,11 @@ class FunnelDay(models.Model):
     dashboard sums these rows and never reads the lead table. Key parts use 0 for "none".
     """
 
-    # Snapshot rows are rebuilt by the thousand: no foreign-key triggers fire on each of them.
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Snapshot rows are rebuilt by the thousand: no foreign-key triggers fire on each of them, and no
+    # separate org index (the composite key below starts with org) is kept up on each.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     day = models.DateField()
     campaign_key = models.BigIntegerField(default=0)
     source = models.CharField(max_length=80, blank=True)
@@ -191,7 +194,10 @@ class FunnelDay(models.Model):
 class HandoffFact(models.Model):
     """One hand-off as the dashboards need it: timings in business hours, answer, work, outcome."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # The (org, day) index below serves every read by org: a separate org index would only slow rebuilds.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     # Keyed by its hand-off: one index less to keep up on every rebuilt row.
     handoff = models.OneToOneField(
         "leads.HandOff", on_delete=models.CASCADE, related_name="fact", primary_key=True, db_constraint=False
