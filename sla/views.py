@@ -28,7 +28,7 @@ from sla.selectors import (
 )
 from sla.services import agreements as services
 from smarketing.errors import DomainError
-from smarketing.pages import member_required, paginate, redirect_after_post
+from smarketing.pages import act_and_report, member_required, paginate, redirect_after_post
 
 A = Agreement.Status
 BREACHES_COUNT_CAP = 10_000
@@ -224,15 +224,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, pk: int, act: Callable[[Agreement], str]) -> HttpResponse:
-    """Run one service on the version; its message (or its refusal) shows on the version page."""
-    version = _agreement(request, pk)
-    try:
-        message = act(version)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, message)
-    return redirect_after_post(request, "sla:agreement", version.pk)
+    return act_and_report(request, _agreement(request, pk), act, "sla:agreement")
 
 
 def _comment(request: HttpRequest) -> str:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -13,6 +14,7 @@ from django.utils.functional import cached_property
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import Capability
+from smarketing.errors import DomainError
 
 PAGE_SIZE = 50
 
@@ -67,3 +69,15 @@ def redirect_after_post(request: HttpRequest, to: str, *args) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(response.url)
     return response
+
+
+def act_and_report(request: HttpRequest, target, act: Callable[[object], str], page: str) -> HttpResponse:
+    """Run one service on `target` (a version being proposed, signed, sent back); its message, or
+    its refusal, shows on the target's page."""
+    try:
+        message = act(target)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect_after_post(request, page, target.pk)

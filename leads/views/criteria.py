@@ -45,7 +45,7 @@ from leads.services.qualification import disqualify as disqualify_lead
 from leads.services.qualification import qualify_by_hand
 from leads.views.leads import page_or_region, query_without_page
 from smarketing.errors import DomainError
-from smarketing.pages import member_required, paginate, redirect_after_post
+from smarketing.pages import act_and_report, member_required, paginate, redirect_after_post
 
 V = CriteriaVersion.Status
 QUEUE_COUNT_CAP = 10_000
@@ -265,15 +265,7 @@ def criteria_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, pk: int, act: Callable[[CriteriaVersion], str]) -> HttpResponse:
-    """Run one service on the version; its message (or its refusal) shows on the version page."""
-    version = _version(request, pk)
-    try:
-        message = act(version)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, message)
-    return redirect_after_post(request, "leads:criteria_version", version.pk)
+    return act_and_report(request, _version(request, pk), act, "leads:criteria_version")
 
 
 def _comment(request: HttpRequest) -> str:
