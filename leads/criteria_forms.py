@@ -378,10 +378,6 @@ class CompareForm(forms.Form):
             self.initial = {"from": str(versions[1].pk), "to": str(versions[0].pk)}
 
 
-class CommentForm(forms.Form):
-    comment = forms.CharField(required=False)
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(required=False)
     # The lead's status when the page was shown: a lead that moved on since is not changed blindly.

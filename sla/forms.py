@@ -257,7 +257,3 @@ class CompareForm(forms.Form):
         self.fields["to"] = forms.ChoiceField(label="with", choices=choices, widget=forms.Select(attrs=select))
         if data is None and len(agreements) >= 2:
             self.initial = {"from": str(agreements[1].pk), "to": str(agreements[0].pk)}
-
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(required=False, max_length=2000)

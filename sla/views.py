@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import MANAGERS, Capability, Role
 from leads.views.leads import page_or_region, query_without_page
-from sla.forms import METRIC_CHOICES, AgreementEditor, CommentForm, CompareForm
+from sla.forms import METRIC_CHOICES, AgreementEditor, CompareForm
 from sla.models import Agreement
 from sla.objectives import CLOSE_TO_TARGET, changes
 from sla.selectors import (
@@ -28,7 +28,7 @@ from sla.selectors import (
 )
 from sla.services import agreements as services
 from smarketing.errors import DomainError
-from smarketing.pages import act_and_report, member_required, paginate, redirect_after_post
+from smarketing.pages import act_and_report, member_required, paginate, posted_comment, redirect_after_post
 
 A = Agreement.Status
 BREACHES_COUNT_CAP = 10_000
@@ -227,16 +227,11 @@ def _act(request: HttpRequest, pk: int, act: Callable[[Agreement], str]) -> Http
     return act_and_report(request, _agreement(request, pk), act, "sla:agreement")
 
 
-def _comment(request: HttpRequest) -> str:
-    form = CommentForm(request.POST)
-    return form.cleaned_data["comment"] if form.is_valid() else ""
-
-
 @signer_page
 @require_POST
 def agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
     def propose(version: Agreement) -> str:
-        services.propose_agreement(by=request.member, agreement=version, comment=_comment(request))
+        services.propose_agreement(by=request.member, agreement=version, comment=posted_comment(request))
         return f"Version {version.number} is proposed: the marketing manager and the sales manager can sign it now."
 
     return _act(request, pk, propose)
@@ -246,7 +241,7 @@ def agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     def sign(version: Agreement) -> str:
-        version = services.sign_agreement(by=request.member, agreement=version, comment=_comment(request),
+        version = services.sign_agreement(by=request.member, agreement=version, comment=posted_comment(request),
                                           request=request)  # fmt: skip
         if version.status == A.ACTIVE:
             return (
@@ -262,7 +257,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agreement_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     def send_back(version: Agreement) -> str:
-        services.send_back_agreement(by=request.member, agreement=version, comment=_comment(request))
+        services.send_back_agreement(by=request.member, agreement=version, comment=posted_comment(request))
         return f"Version {version.number} is back to draft with your comment; it shows in the version's history."
 
     return _act(request, pk, send_back)

@@ -81,3 +81,15 @@ def act_and_report(request: HttpRequest, target, act: Callable[[object], str], p
     else:
         messages.success(request, message)
     return redirect_after_post(request, page, target.pk)
+
+
+COMMENT_MAX = 2000
+
+
+def posted_comment(request: HttpRequest) -> str:
+    """The optional comment sent with a propose, sign or send-back button. Too long a one is refused
+    (inside act_and_report's action: the message shows and nothing changes), never cut or dropped."""
+    comment = request.POST.get("comment", "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise DomainError(f"A comment has at most {COMMENT_MAX:,} characters; this one has {len(comment):,}.")
+    return comment

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import MANAGERS, Capability
 from leads.criteria_forms import (
     ATTRIBUTE_CHOICES,
-    CommentForm,
     CompareForm,
     CriteriaEditor,
     QualifiedQueueFilter,
@@ -45,7 +44,7 @@ from leads.services.qualification import disqualify as disqualify_lead
 from leads.services.qualification import qualify_by_hand
 from leads.views.leads import page_or_region, query_without_page
 from smarketing.errors import DomainError
-from smarketing.pages import act_and_report, member_required, paginate, redirect_after_post
+from smarketing.pages import act_and_report, member_required, paginate, posted_comment, redirect_after_post
 
 V = CriteriaVersion.Status
 QUEUE_COUNT_CAP = 10_000
@@ -268,16 +267,11 @@ def _act(request: HttpRequest, pk: int, act: Callable[[CriteriaVersion], str]) -
     return act_and_report(request, _version(request, pk), act, "leads:criteria_version")
 
 
-def _comment(request: HttpRequest) -> str:
-    form = CommentForm(request.POST)
-    return form.cleaned_data["comment"] if form.is_valid() else ""
-
-
 @marketing_page
 @require_POST
 def criteria_propose(request: HttpRequest, pk: int) -> HttpResponse:
     def propose(version: CriteriaVersion) -> str:
-        services.propose_criteria_version(by=request.member, version=version, comment=_comment(request))
+        services.propose_criteria_version(by=request.member, version=version, comment=posted_comment(request))
         return f"Version {version.number} is proposed: the marketing manager and the sales manager can sign it now."
 
     return _act(request, pk, propose)
@@ -288,7 +282,7 @@ def criteria_propose(request: HttpRequest, pk: int) -> HttpResponse:
 def criteria_sign(request: HttpRequest, pk: int) -> HttpResponse:
     def sign(version: CriteriaVersion) -> str:
         version = services.sign_criteria_version(
-            by=request.member, version=version, comment=_comment(request), request=request
+            by=request.member, version=version, comment=posted_comment(request), request=request
         )
         if version.status == V.ACTIVE:
             return f"Both sides have signed: version {version.number} is active. Open leads are re-evaluated now."
@@ -301,7 +295,7 @@ def criteria_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def criteria_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     def send_back(version: CriteriaVersion) -> str:
-        services.send_back_criteria_version(by=request.member, version=version, comment=_comment(request))
+        services.send_back_criteria_version(by=request.member, version=version, comment=posted_comment(request))
         return f"Version {version.number} is back to draft with your comment; marketing will see it in its history."
 
     return _act(request, pk, send_back)

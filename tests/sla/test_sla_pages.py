@@ -391,6 +391,18 @@ def test_managers_propose_and_both_sign_through_the_pages_and_the_version_comes_
     assert "You signed on" in html and "Faster answers" in html
 
 
+def test_a_comment_too_long_to_keep_is_refused_and_the_signature_not_given(client_for, acme, managers, agreement):
+    marketing, sales = managers
+    client_for(sales).post(reverse("sla:agreement_new"), {"based_on": agreement.pk})
+    draft = Agreement.objects.get(org=acme, number=2)
+    client_for(sales).post(reverse("sla:agreement_propose", args=[draft.pk]))
+    response = client_for(marketing).post(
+        reverse("sla:agreement_sign", args=[draft.pk]), {"comment": "x" * 2001}, follow=True
+    )
+    assert "A comment has at most 2,000 characters; this one has 2,001." in response.content.decode()
+    assert not AuditEvent.objects.filter(org=acme, target="agreement 2", kind="agreement_signed").exists()
+
+
 def test_a_send_back_needs_a_comment_and_returns_the_proposal_to_draft_with_it(client_for, acme, managers):
     marketing, sales = managers
     draft = create_agreement(by=sales)
