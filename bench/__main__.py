@@ -1,6 +1,7 @@
 """python -m bench [--scale small|full] [--only NAME,...] [--json FILE]
 
-Runs in a dedicated database (smarketing_bench) on the configured PostgreSQL server, rebuilt per run.
+Runs in a dedicated database (smarketing_bench on the configured PostgreSQL server, or
+BENCH_DATABASE_URL), rebuilt per run.
 """
 
 import argparse
@@ -16,6 +17,8 @@ SCENARIOS = ["shell_page", "ingest", "lead_upsert", "lead_list", "reevaluation",
 
 
 def bench_database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
     url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/smarketing")
     return url.rsplit("/", 1)[0] + "/smarketing_bench"
 
