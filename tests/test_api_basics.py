@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -57,6 +60,11 @@ def rates(monkeypatch):
     return set_rates
 
 
+# The window is a calendar minute; a slow machine must not see the requests straddle two of them.
+FROZEN_MID_MINUTE = datetime(2026, 3, 2, 10, 15, 20, tzinfo=UTC)
+
+
+@time_machine.travel(FROZEN_MID_MINUTE, tick=False)
 def test_throttle_answers_429_with_retry_after(marketer, rates):
     rates(member="3/min")
     client = api_client(marketer)
@@ -67,6 +75,7 @@ def test_throttle_answers_429_with_retry_after(marketer, rates):
     assert last.json()["code"] == "throttled"
 
 
+@time_machine.travel(FROZEN_MID_MINUTE, tick=False)
 def test_anonymous_throttle_cannot_be_dodged_with_x_forwarded_for(db, rates):
     rates(anonymous="2/min")
     statuses = [APIClient().get("/api/schema/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(3)]
