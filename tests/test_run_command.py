@@ -2,10 +2,12 @@
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,11 +71,23 @@ def stop(process: subprocess.Popen) -> None:
         raise
 
 
+@pytest.fixture
+def var_dir():
+    """The launcher's var/ outside pytest's temporary root.
+
+    Run as root, the embedded PostgreSQL drops to a user of its own and opens the folders above its data
+    for it; pytest closes its root (mode 0700) again whenever another session starts, mid-initdb.
+    """
+    path = Path(tempfile.mkdtemp(prefix="smarketing-run-")) / "var"
+    yield path
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_run_command_serves_every_demo_role_with_a_working_worker(tmp_path: Path):
+def test_run_command_serves_every_demo_role_with_a_working_worker(tmp_path: Path, var_dir: Path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG"}}
-    env |= {"VAR_DIR": str(tmp_path / "var"), "PORT": str(port)}
+    env |= {"VAR_DIR": str(var_dir), "PORT": str(port)}
     log = (tmp_path / "run.log").open("w")
     launcher = subprocess.Popen(
         [sys.executable, "-m", "smarketing.launcher", "run"],
@@ -94,9 +108,7 @@ def test_run_command_serves_every_demo_role_with_a_working_worker(tmp_path: Path
                 return False
 
         wait_for(healthy, 180, "the app to answer")
-        run_env = dict(
-            line.split("=", 1) for line in (tmp_path / "var" / "run.env").read_text().splitlines() if "=" in line
-        )
+        run_env = dict(line.split("=", 1) for line in (var_dir / "run.env").read_text().splitlines() if "=" in line)
         subprocess.run(
             [sys.executable, "-c", "from smarketing.tasks import record_worker_heartbeat as t; t.delay()"],
             cwd=settings.BASE_DIR,
@@ -118,4 +130,4 @@ def test_run_command_serves_every_demo_role_with_a_working_worker(tmp_path: Path
     finally:
         stop(launcher)
         log.close()
-    assert not (tmp_path / "var" / "postgres" / "postmaster.pid").exists(), "the embedded PostgreSQL kept running"
+    assert not (var_dir / "postgres" / "postmaster.pid").exists(), "the embedded PostgreSQL kept running"
