@@ -55,6 +55,23 @@ def test_an_event_redelivered_is_stored_once(marketer, jane):
     assert [r["id"] for r in again["results"]] == [stored.pk, stored.pk]
 
 
+def test_a_batch_mixing_new_and_redelivered_events_reports_each_with_its_stored_id(marketer, jane):
+    old = {"external_id": "ev-1", "lead": jane.pk, "kind": "view", "occurred_at": when(1)}
+    first_id = send(marketer, {"items": [old]}).json()["results"][0]["id"]
+    new = {"external_id": "ev-2", "lead": jane.pk, "kind": "click", "occurred_at": when()}
+    body = send(marketer, {"items": [new, old, new]}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate", "duplicate"]
+    new_id = EngagementEvent.objects.get(external_id="ev-2").pk
+    assert [r["id"] for r in body["results"]] == [new_id, first_id, new_id]
+
+
+def test_a_repeated_external_id_is_stored_from_its_first_valid_appearance(marketer, jane):
+    refused = {"external_id": "ev-5", "lead": jane.pk + 1000, "kind": "view", "occurred_at": when()}
+    body = send(marketer, {"items": [refused, refused | {"lead": jane.pk}]}).json()
+    assert [r["status"] for r in body["results"]] == ["error", "created"]
+    assert EngagementEvent.objects.get(external_id="ev-5").lead_id == jane.pk
+
+
 def test_leads_and_assets_are_named_by_id_external_id_or_email(marketer, jane, asset):
     items = [
         {"lead": jane.pk, "asset": asset.pk, "kind": "view", "occurred_at": when()},
@@ -173,6 +190,26 @@ def test_a_duplicate_arriving_while_the_first_is_processed_answers_409(marketer,
     response = client.post(EVENTS, raw, content_type="application/json", headers={"Idempotency-Key": "k-3"})
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_in_use"
+
+
+def test_a_claim_whose_request_died_is_taken_over_after_five_minutes(marketer, jane):
+    import hashlib
+    import json
+
+    raw = json.dumps({"items": [{"lead": jane.pk, "kind": "view", "occurred_at": when()}]}).encode()
+    fingerprint = hashlib.sha256(b"POST " + EVENTS.encode() + b"\n" + raw).hexdigest()
+    IdempotencyKey.objects.create(org=marketer.org, member=marketer, key="k-4", fingerprint=fingerprint)
+    client = api_client(marketer)
+
+    def post():
+        return client.post(EVENTS, raw, content_type="application/json", headers={"Idempotency-Key": "k-4"})
+
+    assert post().status_code == 409
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+    response = post()
+    assert response.status_code == 200 and response.json()["counts"]["created"] == 1
+    assert IdempotencyKey.objects.get(key="k-4").state == IdempotencyKey.State.DONE
+    assert post().json() == response.json()
 
 
 def test_idempotency_keys_are_per_member_and_expire_after_a_day(marketer, marketing_manager, jane):
