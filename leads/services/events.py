@@ -64,8 +64,12 @@ def _create_assets(org: Organization, to_create: dict[str, EventInput]) -> None:
 # Leads and assets are looked up by whichever key the event names, each through the organization's
 # own unique index (the blank-key conditions let the partial indexes serve). Events whose lead or
 # asset is not found are not drawn an id; the rest are inserted in item order, so a repeated
-# external id within the batch is skipped as a duplicate of its first appearance. Leads are noted
-# in id order, so batches naming the same leads wait on each other in one order.
+# external id within the batch is skipped as a duplicate of its first appearance.
+# A lead already noted as engaged keeps its note under a shared lock: concurrent batches naming the
+# same leads do not queue behind each other, while an evaluation job cannot claim (delete) the note
+# until this commits; if one claimed it first, the lock waits for it and the lead is noted anew.
+# The job sent after every batch with new events then sees these events. New notes go in lead id
+# order, so batches naming the same new leads wait on each other in one order.
 _INSERT_SQL = """
 WITH v AS (
     SELECT r.*,
@@ -93,9 +97,15 @@ WITH v AS (
     FROM drawn ORDER BY ord
     ON CONFLICT DO NOTHING
     RETURNING id, lead_id
+), kept AS (
+    SELECT note.lead_id FROM leads_pendingevaluation AS note
+    WHERE note.org_id = %(org)s AND note.engaged AND note.lead_id IN (SELECT lead_id FROM ins)
+    FOR KEY SHARE
 ), noted AS (
     INSERT INTO leads_pendingevaluation (org_id, lead_id, since, engaged)
-    SELECT %(org)s, lead_id, %(now)s, true FROM (SELECT DISTINCT lead_id FROM ins) AS touched ORDER BY lead_id
+    SELECT %(org)s, lead_id, %(now)s, true FROM (SELECT DISTINCT lead_id FROM ins) AS touched
+    WHERE lead_id NOT IN (SELECT lead_id FROM kept)
+    ORDER BY lead_id
     ON CONFLICT (org_id, lead_id) DO UPDATE SET engaged = true WHERE NOT leads_pendingevaluation.engaged
 )
 SELECT v.ord, v.found_lead IS NOT NULL, drawn.id, ins.id IS NOT NULL, stored.id
