@@ -234,3 +234,42 @@ def test_the_lead_detail_shows_the_timeline_and_the_scores_parts(marketer, jane,
     evaluate_pending_task(jane.org_id)
     body = api_client(marketer).get(reverse("api:lead", args=[jane.pk])).json()
     assert body["engagement_score"] == pytest.approx(sum(p["points"] for p in body["engagement_parts"]), abs=0.11)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_arriving_while_a_job_claims_the_leads_note_leaves_the_lead_noted_anew(acme):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from leads.services.events import record_engagement_events
+
+    upsert_leads(org=acme, items=[{"external_id": "hs-1", "email": "jane@initech.com"}])
+    jane = Lead.objects.get(org=acme, external_id="hs-1")
+    record_engagement_events(org=acme, items=[{"lead": jane.pk, "kind": "view", "occurred_at": when()}])
+    assert PendingEvaluation.objects.filter(lead=jane, engaged=True).exists()
+    claimed, recorded = threading.Event(), []
+
+    def job_claims_the_note():
+        try:
+            with transaction.atomic():
+                PendingEvaluation.objects.filter(lead=jane).delete()
+                claimed.set()
+                time.sleep(0.5)  # the event arrives meanwhile and waits for this claim to commit
+        finally:
+            connection.close()
+
+    def event_arrives():
+        claimed.wait()
+        try:
+            recorded.append(record_engagement_events(org=acme, items=[{"lead": jane.pk, "kind": "click",
+                                                                       "occurred_at": when()}]))  # fmt: skip
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=job_claims_the_note), threading.Thread(target=event_arrives)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert recorded[0].counts["created"] == 1
+    assert PendingEvaluation.objects.filter(lead=jane, engaged=True).exists()
