@@ -4,6 +4,7 @@ import logging
 from collections.abc import Mapping
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
@@ -165,8 +166,7 @@ class WindowThrottle(SimpleRateThrottle):
         if throttle_pause.active:
             return True
         try:
-            counters.add(f"{key}:{window}", 0, self.duration + 1)
-            count = counters.incr(f"{key}:{window}")
+            count = _count_request(counters, f"{key}:{window}", self.duration + 1)
         except Exception:
             throttle_pause.failed()
             logger.warning("throttle cache unreachable; not throttling", exc_info=True)
@@ -175,6 +175,19 @@ class WindowThrottle(SimpleRateThrottle):
 
     def wait(self) -> float:
         return self.wait_seconds
+
+
+def _count_request(counters, key: str, timeout: int) -> int:
+    """Adds one to the window's counter, created with its expiry if new, and returns the count."""
+    if isinstance(counters, RedisCache):
+        # One round trip for what add() and incr() would ask in three (SET NX, EXISTS, INCRBY).
+        redis_key = counters.make_and_validate_key(key)
+        pipeline = counters._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+        pipeline.set(redis_key, 0, ex=timeout, nx=True)
+        pipeline.incr(redis_key)
+        return pipeline.execute()[1]
+    counters.add(key, 0, timeout)
+    return counters.incr(key)
 
 
 class MemberRateThrottle(WindowThrottle):

@@ -9,7 +9,8 @@ import hashlib
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.response import Response
 
@@ -43,16 +44,16 @@ def idempotent(view_method):
             with transaction.atomic():
                 response = view_method(view, request, *args, **kwargs)
                 if response.status_code < 500:
-                    IdempotencyKey.objects.filter(pk=claim.pk).update(
+                    IdempotencyKey.objects.filter(pk=claim).update(
                         state=IdempotencyKey.State.DONE,
                         response_status=response.status_code,
                         response_body=response.data,
                     )
         except BaseException:
-            IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+            IdempotencyKey.objects.filter(pk=claim, state=IdempotencyKey.State.IN_PROGRESS).delete()
             raise
         if response.status_code >= 500:
-            IdempotencyKey.objects.filter(pk=claim.pk).delete()
+            IdempotencyKey.objects.filter(pk=claim).delete()
         return response
 
     wrapper.honours_idempotency_key = True
@@ -64,18 +65,28 @@ def is_idempotent(view_method) -> bool:
     return getattr(view_method, "honours_idempotency_key", False)
 
 
-def _claim(*, member, key: str, fingerprint: str) -> tuple[IdempotencyKey | None, Response | None]:
+def _claim(*, member, key: str, fingerprint: str) -> tuple[int | None, Response | None]:
+    """Claims the key for this request (its row's id), or gives the answer its earlier use calls for."""
     now = timezone.now()
-    stale = IdempotencyKey.objects.filter(org_id=member.org_id, member=member, key=key)
-    stale.filter(created_at__lt=now - KEEP_FOR).delete()
-    stale.filter(state=IdempotencyKey.State.IN_PROGRESS, created_at__lt=now - ABANDONED_AFTER).delete()
-    try:
-        with transaction.atomic():
-            claim = IdempotencyKey.objects.create(org_id=member.org_id, member=member, key=key, fingerprint=fingerprint)
-        return claim, None
-    except IntegrityError:
-        pass
-    earlier = IdempotencyKey.objects.filter(org_id=member.org_id, member=member, key=key).first()
+    # Each statement commits on its own (autocommit): the claim is visible to a concurrent duplicate
+    # before the work starts. A key kept past its day, or claimed by a request that died, is taken over.
+    mine = IdempotencyKey.objects.filter(org_id=member.org_id, member=member, key=key)
+    abandoned = Q(state=IdempotencyKey.State.IN_PROGRESS, created_at__lt=now - ABANDONED_AFTER)
+    mine.filter(Q(created_at__lt=now - KEEP_FOR) | abandoned).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO accounts_idempotencykey (org_id, member_id, key, fingerprint, state, created_at)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT (org_id, member_id, key) DO NOTHING
+            RETURNING id
+            """,
+            [member.org_id, member.pk, key, fingerprint, IdempotencyKey.State.IN_PROGRESS, now],
+        )
+        claimed = cursor.fetchone()
+    if claimed is not None:
+        return claimed[0], None
+    earlier = mine.first()
     if earlier is None:
         return _claim(member=member, key=key, fingerprint=fingerprint)
     if earlier.fingerprint != fingerprint:

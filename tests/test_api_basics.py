@@ -75,6 +75,18 @@ def test_throttle_answers_429_with_retry_after(marketer, rates):
     assert last.json()["code"] == "throttled"
 
 
+def test_throttle_counters_expire_after_their_window(marketer, rates):
+    from django.core.cache import caches
+
+    rates(member="5/min")
+    api_client(marketer).get(reverse("api:me"))
+    counters = caches["throttle"]
+    client = counters._cache.get_client()
+    [key] = client.keys(f"{counters.key_prefix}*")
+    assert int(client.get(key)) == 1
+    assert 0 < client.ttl(key) <= 61
+
+
 @time_machine.travel(FROZEN_MID_MINUTE, tick=False)
 def test_anonymous_throttle_cannot_be_dodged_with_x_forwarded_for(db, rates):
     rates(anonymous="2/min")

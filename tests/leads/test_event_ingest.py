@@ -55,6 +55,23 @@ def test_an_event_redelivered_is_stored_once(marketer, jane):
     assert [r["id"] for r in again["results"]] == [stored.pk, stored.pk]
 
 
+def test_a_batch_mixing_new_and_redelivered_events_reports_each_with_its_stored_id(marketer, jane):
+    old = {"external_id": "ev-1", "lead": jane.pk, "kind": "view", "occurred_at": when(1)}
+    first_id = send(marketer, {"items": [old]}).json()["results"][0]["id"]
+    new = {"external_id": "ev-2", "lead": jane.pk, "kind": "click", "occurred_at": when()}
+    body = send(marketer, {"items": [new, old, new]}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate", "duplicate"]
+    new_id = EngagementEvent.objects.get(external_id="ev-2").pk
+    assert [r["id"] for r in body["results"]] == [new_id, first_id, new_id]
+
+
+def test_a_repeated_external_id_is_stored_from_its_first_valid_appearance(marketer, jane):
+    refused = {"external_id": "ev-5", "lead": jane.pk + 1000, "kind": "view", "occurred_at": when()}
+    body = send(marketer, {"items": [refused, refused | {"lead": jane.pk}]}).json()
+    assert [r["status"] for r in body["results"]] == ["error", "created"]
+    assert EngagementEvent.objects.get(external_id="ev-5").lead_id == jane.pk
+
+
 def test_leads_and_assets_are_named_by_id_external_id_or_email(marketer, jane, asset):
     items = [
         {"lead": jane.pk, "asset": asset.pk, "kind": "view", "occurred_at": when()},
@@ -175,6 +192,26 @@ def test_a_duplicate_arriving_while_the_first_is_processed_answers_409(marketer,
     assert response.json()["code"] == "idempotency_key_in_use"
 
 
+def test_a_claim_whose_request_died_is_taken_over_after_five_minutes(marketer, jane):
+    import hashlib
+    import json
+
+    raw = json.dumps({"items": [{"lead": jane.pk, "kind": "view", "occurred_at": when()}]}).encode()
+    fingerprint = hashlib.sha256(b"POST " + EVENTS.encode() + b"\n" + raw).hexdigest()
+    IdempotencyKey.objects.create(org=marketer.org, member=marketer, key="k-4", fingerprint=fingerprint)
+    client = api_client(marketer)
+
+    def post():
+        return client.post(EVENTS, raw, content_type="application/json", headers={"Idempotency-Key": "k-4"})
+
+    assert post().status_code == 409
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+    response = post()
+    assert response.status_code == 200 and response.json()["counts"]["created"] == 1
+    assert IdempotencyKey.objects.get(key="k-4").state == IdempotencyKey.State.DONE
+    assert post().json() == response.json()
+
+
 def test_idempotency_keys_are_per_member_and_expire_after_a_day(marketer, marketing_manager, jane):
     body = {"items": [{"lead": jane.pk, "kind": "view", "occurred_at": when()}]}
     send(marketer, body, **{"Idempotency-Key": "shared"})
@@ -197,3 +234,42 @@ def test_the_lead_detail_shows_the_timeline_and_the_scores_parts(marketer, jane,
     evaluate_pending_task(jane.org_id)
     body = api_client(marketer).get(reverse("api:lead", args=[jane.pk])).json()
     assert body["engagement_score"] == pytest.approx(sum(p["points"] for p in body["engagement_parts"]), abs=0.11)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_arriving_while_a_job_claims_the_leads_note_leaves_the_lead_noted_anew(acme):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from leads.services.events import record_engagement_events
+
+    upsert_leads(org=acme, items=[{"external_id": "hs-1", "email": "jane@initech.com"}])
+    jane = Lead.objects.get(org=acme, external_id="hs-1")
+    record_engagement_events(org=acme, items=[{"lead": jane.pk, "kind": "view", "occurred_at": when()}])
+    assert PendingEvaluation.objects.filter(lead=jane, engaged=True).exists()
+    claimed, recorded = threading.Event(), []
+
+    def job_claims_the_note():
+        try:
+            with transaction.atomic():
+                PendingEvaluation.objects.filter(lead=jane).delete()
+                claimed.set()
+                time.sleep(0.5)  # the event arrives meanwhile and waits for this claim to commit
+        finally:
+            connection.close()
+
+    def event_arrives():
+        claimed.wait()
+        try:
+            recorded.append(record_engagement_events(org=acme, items=[{"lead": jane.pk, "kind": "click",
+                                                                       "occurred_at": when()}]))  # fmt: skip
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=job_claims_the_note), threading.Thread(target=event_arrives)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert recorded[0].counts["created"] == 1
+    assert PendingEvaluation.objects.filter(lead=jane, engaged=True).exists()
