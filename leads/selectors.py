@@ -159,8 +159,10 @@ def campaign_choices(member: Membership) -> list[tuple[int, str]]:
 
 
 def lead_owner_choices(member: Membership) -> list[tuple[int, str]]:
-    """Who may own the organization's leads, for the owner filter."""
-    return [(m.pk, m.name) for m in active_members(org=member.org)]
+    """Who may own the organization's leads, for the owner filter: (membership id, name) as
+    Membership.name shows it, read as plain values (the filter bar is on every list page view)."""
+    people = active_members(org=member.org).values_list("pk", "user__full_name", "user__email")
+    return [(pk, full_name or email) for pk, full_name, email in people]
 
 
 def campaign_by_external_id(member: Membership, external_id: str) -> Campaign | None:
