@@ -1,6 +1,8 @@
+from functools import partial
+
 from django.http import HttpRequest
 
-from accounts.navigation import navigation_for
+from accounts.navigation import navigation_for, navigation_menu
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -9,6 +11,8 @@ def navigation(request: HttpRequest) -> dict:
         return {"member": None}
     return {
         "member": member,
-        "nav": navigation_for(member, request.path),
+        # Callables, which templates call when they use them: most pages show only the menu.
+        "nav": partial(navigation_for, member, request.path),
+        "nav_menu": partial(navigation_menu, member, request.path),
         "other_memberships": [m for m in getattr(request, "memberships", []) if m.pk != member.pk],
     }

@@ -5,12 +5,14 @@ a section are shown together under that section's dropdown.
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.models import Membership
-from accounts.roles import Capability
+from accounts.roles import Capability, role_can
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,11 @@ class NavEntry:
     section: str = ""
 
     def visible_to(self, member: Membership) -> bool:
-        return self.capability is None or member.can(self.capability)
+        return self.visible_to_role(member.role, member.is_active)
+
+    def visible_to_role(self, role: str, is_active: bool) -> bool:
+        # Membership.can, from the two fields it reads: the menu is cached by them.
+        return self.capability is None or (is_active and role_can(role, self.capability))
 
 
 SECTION_ICONS = {"Leads": "people", "Content": "collection", "Reports": "graph-up", "Organization": "building-gear"}
@@ -153,11 +159,11 @@ def _current(urls: list[str], path: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
-def _shown(entries: list[NavEntry], member: Membership, current: str | None) -> list[ShownGroup]:
+def _shown(entries: list[NavEntry], role: str, is_active: bool, current: str | None) -> list[ShownGroup]:
     groups: list[ShownGroup] = []
     by_section: dict[str, ShownGroup] = {}
     for entry in entries:
-        if not entry.visible_to(member):
+        if not entry.visible_to_role(role, is_active):
             continue
         url = _url(entry.url_name)
         shown = ShownEntry(entry.label, url, entry.icon, url == current, entry.description)
@@ -171,7 +177,29 @@ def _shown(entries: list[NavEntry], member: Membership, current: str | None) -> 
     return groups
 
 
+@cache
+def _visible_urls(role: str, is_active: bool) -> tuple[str, ...]:
+    return tuple(_url(e.url_name) for e in MAIN + ADMIN if e.visible_to_role(role, is_active))
+
+
+@lru_cache(maxsize=512)
+def _groups(role: str, is_active: bool, current: str | None) -> tuple[ShownGroup, ...]:
+    return tuple(_shown(MAIN, role, is_active, current) + _shown(ADMIN, role, is_active, current))
+
+
 def navigation_for(member: Membership, path: str) -> dict:
-    current = _current([_url(e.url_name) for e in MAIN + ADMIN if e.visible_to(member)], path)
-    main, admin = _shown(MAIN, member, current), _shown(ADMIN, member, current)
-    return {"groups": main + admin, "entries": [e for g in main + admin for e in g.entries if e.url != "/"]}
+    current = _current(list(_visible_urls(member.role, member.is_active)), path)
+    groups = _groups(member.role, member.is_active, current)
+    return {"groups": list(groups), "entries": [e for g in groups for e in g.entries if e.url != "/"]}
+
+
+@lru_cache(maxsize=512)
+def _menu(role: str, is_active: bool, current: str | None) -> SafeString:
+    return render_to_string("includes/nav_menu.html", {"groups": _groups(role, is_active, current)})
+
+
+def navigation_menu(member: Membership, path: str) -> SafeString:
+    """The navigation bar's entries as HTML. They depend only on the role and the page's entry, so
+    each of those few combinations is rendered once per process instead of on every page view."""
+    current = _current(list(_visible_urls(member.role, member.is_active)), path)
+    return _menu(member.role, member.is_active, current)

@@ -18,11 +18,15 @@ from accounts.roles import Capability, Role
 
 def memberships_of(user: User) -> list[Membership]:
     """The user's active memberships, oldest first: one query serves the page and its org switcher."""
-    return list(
+    memberships = list(
         Membership.objects.filter(user=user, is_active=True, user__is_active=True)
-        .select_related("org", "user")
+        .select_related("org")
         .order_by("joined_at", "id")
     )
+    for membership in memberships:
+        # The user is at hand: reading their row again in the join costs every page view a third of this query.
+        membership.user = user
+    return memberships
 
 
 def current_membership(

@@ -138,7 +138,12 @@ LEAD_ROW_FIELDS = (
 def lead_rows(member: Membership) -> QuerySet:
     """Leads as the list pages show them, newest first, as dicts of LEAD_ROW_FIELDS: a 50-row page
     would otherwise spend more time building model instances than the database spends finding them."""
-    return leads_visible_to(member).order_by("-created_at", "-id").values(*LEAD_ROW_FIELDS)
+    return as_lead_rows(leads_visible_to(member).order_by("-created_at", "-id"))
+
+
+def as_lead_rows(leads: QuerySet[Lead]) -> QuerySet:
+    """These leads, in their order, as lead_rows gives them."""
+    return leads.values(*LEAD_ROW_FIELDS)
 
 
 def leads_of_company(member: Membership, company: Company) -> QuerySet:
@@ -159,8 +164,10 @@ def campaign_choices(member: Membership) -> list[tuple[int, str]]:
 
 
 def lead_owner_choices(member: Membership) -> list[tuple[int, str]]:
-    """Who may own the organization's leads, for the owner filter."""
-    return [(m.pk, m.name) for m in active_members(org=member.org)]
+    """Who may own the organization's leads, for the owner filter: (membership id, name) as
+    Membership.name shows it, read as plain values (the filter bar is on every list page view)."""
+    people = active_members(org=member.org).values_list("pk", "user__full_name", "user__email")
+    return [(pk, full_name or email) for pk, full_name, email in people]
 
 
 def campaign_by_external_id(member: Membership, external_id: str) -> Campaign | None:

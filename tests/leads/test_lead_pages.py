@@ -131,6 +131,39 @@ def test_the_list_shows_fifty_leads_a_page_and_page_links_keep_the_filters(clien
     assert not names_in(first) & names_in(second)
 
 
+def test_past_the_counted_leads_the_pager_says_more_and_next_leads_on(client_for, marketer, monkeypatch):
+    monkeypatch.setattr("leads.views.leads.LIST_COUNT_CAP", 60)
+    make_leads(marketer.org, 130)
+    client = client_for(marketer)
+    first = client.get(LIST)
+    assert "60+ leads" in first.text and "1–50 of 60+" in first.text and "Page 1 of 2+" in first.text
+    assert "page=2" in first.text
+    # Each page counts on from where it starts, so paging never stops at the cap.
+    third = client.get(LIST, {"page": 3})
+    assert third.context["page"].number == 3 and len(third.context["page"].object_list) == 30
+    assert "101–130 of 130" in third.text and "Page 3 of 3" in third.text and "page=4" not in third.text
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "9" * 40, "1e9", "1000000000000"])
+def test_any_page_number_answers_a_page_of_the_list(client_for, marketer, page):
+    make_leads(marketer.org, 3)
+    response = client_for(marketer).get(LIST, {"page": page})
+    assert response.status_code == 200 and len(response.context["page"].object_list) == 3
+
+
+def test_the_filter_bar_offers_each_org_only_its_own_campaigns_and_owners(client_for, marketer, globex):
+    Campaign.objects.create(org=marketer.org, name="Acme spring webinar")
+    Campaign.objects.create(org=globex, name="Globex secret launch")
+    other = MembershipFactory(org=globex)
+    client_for(marketer).get(LIST)  # the form class is made once per process: nothing of this org may stick
+    theirs = client_for(other).get(LIST)
+    assert "Globex secret launch" in theirs.text and "Acme spring webinar" not in theirs.text
+    assert marketer.name not in theirs.text
+    ours = client_for(marketer).get(LIST)
+    assert "Acme spring webinar" in ours.text and "Globex secret launch" not in ours.text
+    assert other.name not in ours.text
+
+
 def test_the_list_costs_the_same_queries_for_sixty_leads_as_for_five(
     client_for, marketer, django_assert_max_num_queries
 ):
