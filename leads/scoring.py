@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
-from leads.engagement import Touch, engagement_score
+from leads.engagement import engagement_score
 
 
 class Attribute(StrEnum):
@@ -93,15 +94,19 @@ class Criteria:
     rules: tuple[Rule, ...]
     min_fit_score: int = 0
     min_engagement_score: float = 0.0
-    # Each rule in words, worked out once: a re-evaluation judges thousands of leads by the same rules.
+    # Each rule in words and its values made ready to compare, worked out once: a re-evaluation
+    # judges thousands of leads by the same rules.
     texts: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    plans: tuple["_Plan", ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "texts", tuple(describe(rule) for rule in self.rules))
+        object.__setattr__(self, "plans", tuple(_Plan.of(rule) for rule in self.rules))
 
 
-@dataclass(frozen=True)
-class ContentTouch:
+class ContentTouch(NamedTuple):
+    """A touch with the asset it was on; it counts towards engagement as a Touch does."""
+
     kind: str
     occurred_at: datetime
     asset_id: int | None
@@ -187,39 +192,65 @@ def describe(rule: Rule) -> str:
     raise ValueError(f"unknown operator {rule.operator}")
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A rule's values as its checks use them, for every lead alike."""
+
+    label: str
+    wanted: frozenset[str] = frozenset()  # lower-cased, for in / not_in / any_of
+    shown: str = ""  # the rule's values in words
+    low: float = 0.0
+    high: float = 0.0
+    since: timedelta = timedelta()
+
+    @classmethod
+    def of(cls, rule: Rule) -> "_Plan":
+        attribute, value, label = rule.attribute, rule.value, LABELS[rule.attribute]
+        if attribute == Attribute.ENGAGEMENT:
+            return cls(
+                label, shown=_number(value["score"]), low=float(value["score"]), since=timedelta(days=value["days"])
+            )
+        if attribute == Attribute.CONTENT:
+            return cls(label)
+        if attribute == Attribute.PAIN_POINT:
+            return cls(label, frozenset(w.lower() for w in value or ()), _list(value or ()))
+        if attribute in NUMBERS:
+            if rule.operator == Operator.BETWEEN:
+                low, high = float(value[0]), float(value[1])
+                return cls(label, shown=f"{_number(low)}–{_number(high)}", low=low, high=high)
+            if rule.operator == Operator.KNOWN:
+                return cls(label)
+            return cls(label, shown=_number(value), low=float(value))
+        return cls(label, frozenset(str(w).lower() for w in value), _list(_display(attribute, v) for v in value))
+
+
 def evaluate(
     criteria: Criteria, facts: LeadFacts, now: datetime, *, asset_topics: Mapping[int, Iterable[str]] | None = None
 ) -> Evaluation:
+    topics = asset_topics or {}
     outcomes = tuple(
-        _check(rule, text, facts, now, asset_topics or {})
-        for rule, text in zip(criteria.rules, criteria.texts, strict=True)
+        RuleOutcome(text, *_judge(rule, plan, facts, now, topics), rule.required, 0 if rule.required else rule.weight)
+        for rule, plan, text in zip(criteria.rules, criteria.plans, criteria.texts, strict=True)
     )
     total = sum(rule.weight for rule in criteria.rules if not rule.required)
     held = sum(o.weight for o in outcomes if not o.required and o.result == Result.HELD)
     fit = round(100 * held / total) if total else 100
     engagement = facts.engagement_score
     if engagement is None:
-        engagement = engagement_score([Touch(t.kind, t.occurred_at) for t in facts.touches], now)
+        engagement = engagement_score(facts.touches, now)
     required_held = all(o.result == Result.HELD for o in outcomes if o.required)
     qualified = required_held and fit >= criteria.min_fit_score and engagement >= criteria.min_engagement_score
     return Evaluation(fit, engagement, qualified, outcomes)
 
 
-def _check(rule: Rule, text: str, facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
-    result, reason = _judge(rule, facts, now, asset_topics)
-    return RuleOutcome(text, result, reason, rule.required, 0 if rule.required else rule.weight)
-
-
-def _judge(rule: Rule, facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
-    label, attribute, value = LABELS[rule.attribute], rule.attribute, rule.value
+def _judge(rule: Rule, plan: _Plan, facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    label, attribute, value = plan.label, rule.attribute, rule.value
     if attribute == Attribute.ENGAGEMENT:
-        since = now - timedelta(days=value["days"])
-        score = engagement_score([Touch(t.kind, t.occurred_at) for t in facts.touches], now, since=since)
-        held = score >= value["score"]
+        # A content touch counts as the touch it is: no copy per lead and rule.
+        score = engagement_score(facts.touches, now, since=now - plan.since)
+        held = score >= plan.low
         sign = "≥" if held else "<"
-        return _held(
-            held
-        ), f"Engagement over the last {value['days']} days {_number(score)} {sign} {_number(value['score'])}"
+        return _held(held), f"Engagement over the last {value['days']} days {_number(score)} {sign} {plan.shown}"
     if attribute == Attribute.CONTENT:
         return _engaged_with(value, facts, now, asset_topics)
     if attribute == Attribute.PAIN_POINT:
@@ -228,40 +259,37 @@ def _judge(rule: Rule, facts: LeadFacts, now: datetime, asset_topics) -> tuple[R
             return Result.UNKNOWN, "No pain point stated"
         if rule.operator == Operator.KNOWN:
             return Result.HELD, f"Pain point stated: {stated[0]}"
-        wanted = {w.lower() for w in value}
-        matches = [p for p in stated if p.lower() in wanted]
+        matches = [p for p in stated if p.lower() in plan.wanted]
         if matches:
-            return Result.HELD, f"Pain point “{matches[0]}” is one of {_list(value)}"
-        return Result.FAILED, f"Pain points {_list(stated)} are none of {_list(value)}"
+            return Result.HELD, f"Pain point “{matches[0]}” is one of {plan.shown}"
+        return Result.FAILED, f"Pain points {_list(stated)} are none of {plan.shown}"
     actual = getattr(facts, attribute.value)
     if attribute in NUMBERS:
         if actual is None:
             return Result.UNKNOWN, f"{label} unknown"
         if rule.operator == Operator.KNOWN:
             return Result.HELD, f"{label} {_number(actual)} stated"
-        return _compare(label, actual, rule.operator, value)
+        return _compare(label, float(actual), rule.operator, plan)
     if not actual or actual == "unknown":
         return Result.UNKNOWN, f"{label} unknown"
-    wanted = {str(w).lower() for w in value}
-    inside = str(actual).lower() in wanted
+    inside = str(actual).lower() in plan.wanted
     held = inside if rule.operator == Operator.IN else not inside
-    verb = ("is" if inside else "is not") + f" one of {_list(_display(attribute, v) for v in value)}"
+    verb = ("is" if inside else "is not") + f" one of {plan.shown}"
     return _held(held), f"{label} {_display(attribute, actual)} {verb}"
 
 
-def _compare(label: str, actual, operator: Operator, value) -> tuple[Result, str]:
-    actual = float(actual)
+def _compare(label: str, actual: float, operator: Operator, plan: _Plan) -> tuple[Result, str]:
     if operator == Operator.AT_LEAST:
-        held = actual >= float(value)
-        return _held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {_number(value)}"
+        held = actual >= plan.low
+        return _held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {plan.shown}"
     if operator == Operator.AT_MOST:
-        held = actual <= float(value)
-        return _held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {_number(value)}"
-    low, high = float(value[0]), float(value[1])
+        held = actual <= plan.low
+        return _held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {plan.shown}"
+    low, high = plan.low, plan.high
     if low <= actual <= high:
         return Result.HELD, f"{label} {_number(actual)} between {_number(low)} and {_number(high)}"
     where = "below" if actual < low else "above"
-    return Result.FAILED, f"{label} {_number(actual)} {where} the range {_number(low)}–{_number(high)}"
+    return Result.FAILED, f"{label} {_number(actual)} {where} the range {plan.shown}"
 
 
 def _engaged_with(value: dict, facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:

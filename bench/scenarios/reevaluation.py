@@ -2,8 +2,10 @@
 
 Candidate: the activation's chunked jobs (1,000 leads each) on a real Celery worker (prefork, two
 processes), timed from the enqueue to the last chunk done. Baseline: the same evaluation called in
-one process over the same leads. Before every round the leads get their statuses back and lose their
-evaluations, so each round does the same writes.
+one process over the same leads, also reported on its own as leads per second. Every lead of the bench
+org (100,000 at either scale) is made open for this scenario, so it re-evaluates the 100,000 leads the
+goal speaks of; the statuses and fit scores as generated come back afterwards. Before every round the
+leads get their open statuses back and lose their evaluations, so each round does the same writes.
 """
 
 import os
@@ -47,7 +49,7 @@ def _version(member: Membership) -> CriteriaVersion:
 
 
 def _reset(org_id: int) -> None:
-    """Statuses as generated, no evaluations, no chunks: every round starts from the same state."""
+    """Every lead open (new, nurturing or mql), no evaluations, no chunks: each round starts alike."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM leads_leadevaluation WHERE org_id = %s", [org_id])
         cursor.execute("DELETE FROM leads_reevaluationchunk WHERE org_id = %s", [org_id])
@@ -55,8 +57,7 @@ def _reset(org_id: int) -> None:
         cursor.execute(
             """
             UPDATE leads_lead SET fit_score = NULL, criteria_version_id = NULL, qualified_at = NULL,
-                status = (ARRAY['new','nurturing','mql','handed_off','accepted','working','won','lost'])
-                         [1 + (substring(external_id from 5)::int %% 8)]
+                status = (ARRAY['new','nurturing','mql'])[1 + (substring(external_id from 5)::int %% 3)]
             WHERE org_id = %s
             """,
             [org_id],
@@ -64,10 +65,44 @@ def _reset(org_id: int) -> None:
         cursor.execute("VACUUM ANALYZE leads_lead")
 
 
+def _keep_generated(org_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_generated AS SELECT id, status, fit_score FROM leads_lead WHERE org_id = %s",
+            [org_id],
+        )
+
+
+def _restore_generated(org_id: int) -> None:
+    """The later scenarios see the leads as generated: statuses of every stage, random fit scores."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM leads_leadevaluation WHERE org_id = %s", [org_id])
+        cursor.execute("DELETE FROM leads_reevaluationchunk WHERE org_id = %s", [org_id])
+        cursor.execute("DELETE FROM leads_leadstatuschange WHERE org_id = %s", [org_id])
+        cursor.execute(
+            """
+            UPDATE leads_lead AS l SET status = g.status, fit_score = g.fit_score, criteria_version_id = NULL,
+                qualified_at = NULL
+            FROM bench_generated AS g WHERE l.id = g.id
+            """
+        )
+        cursor.execute("DROP TABLE bench_generated")
+        cursor.execute("VACUUM ANALYZE leads_lead")
+
+
 def run(*, scale: str, env: dict) -> list[Result]:
     member = bench_org()
     version = _version(member)
     org_id = member.org_id
+    _keep_generated(org_id)
+    try:
+        return _measure(version, org_id, env)
+    finally:
+        _restore_generated(org_id)
+
+
+def _measure(version: CriteriaVersion, org_id: int, env: dict) -> list[Result]:
+    _reset(org_id)
     ids = list(Lead.objects.filter(org_id=org_id, status__in=OPEN).order_by("id").values_list("id", flat=True))
 
     def in_process() -> float:
@@ -101,7 +136,10 @@ def run(*, scale: str, env: dict) -> list[Result]:
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    best = min(a)
-    notes = {"leads": len(ids), "in_process_leads_per_s": round(len(ids) / best), "in_process_goal": ">=20000/s",
-             "in_process_met": len(ids) / best >= 20_000}  # fmt: skip
-    return [Result("reevaluate_open_leads", "s", a, b, "lower", 1.3, "<=1.3x", notes)]
+    notes = {"leads": len(ids), "chunk": CHUNK}
+    # The in-process pass against an absolute goal: its "baseline" is 1, so the ratio is leads per second.
+    per_second = [len(ids) / seconds for seconds in a]
+    return [
+        Result("reevaluate_open_leads", "s", a, b, "lower", 1.3, "<=1.3x", notes),
+        Result("reevaluate_in_process", "leads/s", [1.0], per_second, "higher", 20_000, ">=20k/s", notes),
+    ]

@@ -83,11 +83,3 @@ def change_lead_status(
     )
     lead.refresh_from_db()
     return lead
-
-
-def record_status_changes(*, org_id: int, changes: list[tuple[int, str, str]], note: str, at: datetime) -> None:
-    """Record changes made in bulk by a job (the criteria's automatic qualification)."""
-    LeadStatusChange.objects.bulk_create(
-        LeadStatusChange(org_id=org_id, lead_id=lead_id, by=None, from_status=old, to_status=new, note=note, at=at)
-        for lead_id, old, new in changes
-    )

@@ -16,18 +16,18 @@ from accounts.models import Membership
 from accounts.roles import Capability
 from accounts.services import require
 from leads.models import CriteriaVersion, Lead, PendingEvaluation, ReevaluationChunk
-from leads.scoring import LeadFacts, evaluate
+from leads.scoring import Evaluation, evaluate
 from leads.selectors import (
-    QUALIFICATION_FACTS,
+    LeadToEvaluate,
     active_criteria_version,
     asset_topics_of,
     criteria_of,
+    leads_to_evaluate,
     needs_touches,
-    touches_of,
 )
 from leads.services.engagement import CHUNK, rescore_leads
 from leads.services.handoff import mark_handed_off_leads_reengaged
-from leads.services.lifecycle import change_lead_status, record_status_changes
+from leads.services.lifecycle import change_lead_status
 from smarketing.errors import DomainError
 from smarketing.queue import enqueue_on_commit
 
@@ -47,29 +47,15 @@ def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: dateti
     with transaction.atomic():
         # No row locks: the status is written only where it is still what was read (see _store), so a
         # hand-off made meanwhile wins and this evaluation leaves that lead alone.
-        rows = list(
-            Lead.objects.filter(org_id=version.org_id, pk__in=lead_ids)
-            .order_by("id")
-            .values("id", "status", "qualified_by_id", "engagement_score", *QUALIFICATION_FACTS)
+        leads = leads_to_evaluate(
+            org_id=version.org_id, lead_ids=lead_ids, now=now, with_touches=needs_touches(criteria)
         )
-        if not rows:
+        if not leads:
             return 0
-        ids = [row["id"] for row in rows]
-        touches = touches_of(org_id=version.org_id, lead_ids=ids, now=now) if needs_touches(criteria) else {}
         topics = asset_topics_of(version.org_id) if any(r.attribute == "content" for r in criteria.rules) else {}
-        evaluations, leads, changes = [], [], []
-        for row in rows:
-            facts = LeadFacts.from_row(row, touches.get(row["id"], ()))
-            result = evaluate(criteria, facts, now, asset_topics=topics)
-            evaluations.append((row["id"], result))
-            status = _next_status(row["status"], result.qualified, by_hand=row["qualified_by_id"] is not None)
-            leads.append((row["id"], result.fit_score, row["status"], status))
-        changes = _store(version, evaluations, leads, now)
-        if changes:
-            record_status_changes(
-                org_id=version.org_id, changes=changes, note=f"Criteria version {version.number}", at=now
-            )
-    return len(rows)
+        evaluations = [evaluate(criteria, lead.facts, now, asset_topics=topics) for lead in leads]
+        _store(version, leads, evaluations, now)
+    return len(leads)
 
 
 def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
@@ -83,37 +69,52 @@ def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
     return S.NURTURING
 
 
-def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[tuple[int, str, str]]:
-    """Write the evaluations and the leads' new fit and status; returns the status changes made."""
+def _store(version: CriteriaVersion, leads: list[LeadToEvaluate], evaluations: list[Evaluation], now: datetime):
+    """Write the leads' new fit and status, their status changes, and the evaluations: two statements."""
+    ids = [lead.id for lead in leads]
+    fits = [evaluation.fit_score for evaluation in evaluations]
     with connection.cursor() as cursor:
         # The wide lead row is written only where something it shows changed, and only while its
         # status is still the one evaluated: a conditional UPDATE instead of holding row locks from the
         # read on. Every evaluation locks the leads it writes in id order, then their evaluations in
         # id order: a chunk and a job for new engagement over the same leads queue, never deadlock.
+        # The status changes are recorded by the same statement, from the rows it actually moved.
         cursor.execute(
             """
             WITH v AS (
-                SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fit int, was text, status text)
+                SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[]) AS v(id, fit, was, status)
             ), ordered AS (
                 SELECT l.id FROM leads_lead AS l JOIN v ON v.id = l.id
                 WHERE l.org_id = %s AND l.status = v.was AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
                 ORDER BY l.id FOR NO KEY UPDATE OF l
+            ), moved AS (
+                UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
+                    qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
+                    criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
+                                               ELSE l.criteria_version_id END
+                FROM v JOIN ordered ON ordered.id = v.id
+                WHERE l.id = v.id AND l.status = v.was
+                  AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
+                RETURNING l.id, v.was, v.status
             )
-            UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
-                qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
-                criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
-                                           ELSE l.criteria_version_id END
-            FROM v JOIN ordered ON ordered.id = v.id
-            WHERE l.id = v.id AND l.status = v.was
-              AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
-            RETURNING l.id, v.was, v.status
+            INSERT INTO leads_leadstatuschange (org_id, lead_id, by_id, from_status, to_status, note, at)
+            SELECT %s, moved.id, NULL, moved.was, moved.status, %s, %s FROM moved
+            WHERE moved.was <> moved.status ORDER BY moved.id
             """,
             [
-                json.dumps([{"id": i, "fit": f, "was": was, "status": s} for i, f, was, s in leads]),
-                version.org_id, now, now, version.pk,
+                ids, fits, [lead.status for lead in leads],
+                [_next_status(lead.status, e.qualified, by_hand=lead.qualified_by_hand)
+                 for lead, e in zip(leads, evaluations, strict=True)],
+                version.org_id, now, now, version.pk, version.org_id, f"Criteria version {version.number}", now,
             ],
         )  # fmt: skip
-        changes = [(lead_id, was, status) for lead_id, was, status in cursor.fetchall() if was != status]
+        rows = [
+            {"lead_id": lead_id, "fit": e.fit_score, "engagement": e.engagement_score, "qualified": e.qualified,
+             "outcomes": [o.as_dict() for o in e.outcomes]}
+            for lead_id, e in zip(ids, evaluations, strict=True)
+        ]  # fmt: skip
+        # One JSON document for the chunk (jsonb_to_recordset): passing each lead's outcomes as a text
+        # array costs more in the client's array quoting than the database saves.
         cursor.execute(
             """
             INSERT INTO leads_leadevaluation AS e
@@ -121,20 +122,16 @@ def _store(version: CriteriaVersion, evaluations, leads, now: datetime) -> list[
             SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.outcomes, %s
             FROM jsonb_to_recordset(%s::jsonb) AS v(lead_id bigint, fit int, engagement float8, qualified bool,
                 outcomes jsonb)
+            ORDER BY v.lead_id
             ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit_score = EXCLUDED.fit_score,
                 engagement_score = EXCLUDED.engagement_score, qualified = EXCLUDED.qualified,
                 outcomes = EXCLUDED.outcomes, evaluated_at = EXCLUDED.evaluated_at
             """,
             [
                 version.org_id, version.pk, now,
-                json.dumps([
-                    {"lead_id": lead_id, "fit": r.fit_score, "engagement": r.engagement_score,
-                     "qualified": r.qualified, "outcomes": [o.as_dict() for o in r.outcomes]}
-                    for lead_id, r in evaluations
-                ]),
+                json.dumps(rows, ensure_ascii=False, separators=(",", ":")),
             ],
         )  # fmt: skip
-        return changes
 
 
 def note_leads_to_evaluate(*, org_id: int, lead_ids: list[int]) -> None:

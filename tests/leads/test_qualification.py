@@ -218,3 +218,42 @@ def test_chunks_of_one_activation_run_side_by_side_on_several_workers(acme):
     [t.join() for t in threads]
     assert reevaluation_progress(version) == (2500, 2500)
     assert Lead.objects.filter(org=acme, status=S.MQL).count() == 2500
+
+
+def test_engagement_and_content_rules_count_only_the_leads_own_touches_in_their_window(
+    acme, globex, marketer, managers
+):
+    from leads.models import ContentAsset, EngagementEvent
+
+    now = timezone.now()
+    guide = ContentAsset.objects.create(org=acme, title="Churn guide")
+    fresh, stale, quiet = leads(
+        acme, {"email": "fresh@initech.de"}, {"email": "stale@initech.de"}, {"email": "quiet@initech.de"}
+    )
+    (outsider,) = leads(globex, {"email": "quiet@initech.de"})
+    EngagementEvent.objects.create(org=acme, lead=fresh, asset=guide, kind="demo_request", occurred_at=now)
+    EngagementEvent.objects.create(org=acme, lead=fresh, kind="view", occurred_at=now - timedelta(days=3))
+    EngagementEvent.objects.create(
+        org=acme, lead=stale, asset=guide, kind="demo_request", occurred_at=now - timedelta(days=45)
+    )
+    EngagementEvent.objects.create(org=globex, lead=outsider, kind="demo_request", occurred_at=now)
+    rules = [
+        {"attribute": "engagement", "operator": "gte", "value": {"score": 5, "days": 30}, "weight": 50},
+        {"attribute": "content", "operator": "engaged_with", "value": {"assets": [guide.pk], "topic": "", "days": 30},
+         "weight": 50},
+    ]  # fmt: skip
+    version = activate(marketer, managers, rules=rules, min_fit=100)
+    run_chunks(version)
+
+    def judged(lead):
+        evaluation = LeadEvaluation.objects.get(lead=lead)
+        return evaluation.fit_score, [(o["result"], o["reason"]) for o in evaluation.outcomes]
+
+    assert judged(fresh)[0] == 100
+    assert [result for result, _ in judged(fresh)[1]] == ["held", "held"]
+    assert judged(stale) == (0, [("failed", "Engagement over the last 30 days 0 < 5"),
+                                 ("failed", "No engagement with 1 chosen asset in the last 30 days")])  # fmt: skip
+    assert judged(quiet) == judged(stale)
+    statuses = dict(Lead.objects.filter(org=acme).values_list("email", "status"))
+    assert statuses == {"fresh@initech.de": S.MQL, "stale@initech.de": S.NURTURING, "quiet@initech.de": S.NURTURING}
+    assert not LeadEvaluation.objects.filter(lead=outsider).exists()
