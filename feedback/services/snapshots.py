@@ -56,11 +56,18 @@ FACT_SELECT = """
            h.response_seconds, h.first_touch_seconds, q.fit, %(now)s
     FROM leads_handoff AS h
     JOIN leads_lead AS l ON l.id = h.lead_id
-    LEFT JOIN LATERAL (
-        SELECT round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback WHERE handoff_id = h.id
-    ) AS q ON true
+    {quality}
     WHERE h.org_id = %(org)s {since}
 """
+# Reps' ratings of each hand-off: looked up per hand-off for the few that moved; for all of them at
+# once, averaged in one grouped pass (a lookup per hand-off was most of a rebuild's time).
+QUALITY_OF_EACH = """LEFT JOIN LATERAL (
+        SELECT round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback WHERE handoff_id = h.id
+    ) AS q ON true"""
+QUALITY_OF_ALL = """LEFT JOIN (
+        SELECT handoff_id, round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback
+        WHERE org_id = %(org)s GROUP BY handoff_id
+    ) AS q ON q.handoff_id = h.id"""
 FACT_COLUMNS = (
     "org_id, handoff_id, day, campaign_key, source, rep_key, version_key, fit_score, accepted, rejected, "
     "reject_reason, worked, won, lost, response_seconds, first_touch_seconds, quality_fit, refreshed_at"
@@ -77,7 +84,7 @@ def _each(template: str, columns) -> str:
 # Every fact computed; facts of hand-offs no longer there go, the others are inserted or, where they
 # differ from the stored ones, updated. Fixed column names only; every value is bound.
 FACTS_REBUILD = f"""
-    WITH fresh ({FACT_COLUMNS}) AS MATERIALIZED ({FACT_SELECT.format(since="")}),
+    WITH fresh ({FACT_COLUMNS}) AS MATERIALIZED ({FACT_SELECT.format(since="", quality=QUALITY_OF_ALL)}),
     gone AS (
         DELETE FROM feedback_handofffact AS d WHERE d.org_id = %(org)s
         AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.handoff_id = d.handoff_id)
@@ -199,8 +206,9 @@ def refresh_handoff_facts(*, org_id: int, since=None) -> int:
             "OR EXISTS (SELECT 1 FROM feedback_qualityfeedback AS qf "
             "WHERE qf.handoff_id = h.id AND qf.at >= %(since)s))"
         )
+        moved = FACT_SELECT.format(since=since_filter, quality=QUALITY_OF_EACH)
         cursor.execute(
-            f"INSERT INTO feedback_handofffact ({FACT_COLUMNS}) {FACT_SELECT.format(since=since_filter)} "
+            f"INSERT INTO feedback_handofffact ({FACT_COLUMNS}) {moved} "
             "ON CONFLICT (handoff_id) DO UPDATE SET "
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS.split(", ") if c not in ("org_id", "handoff_id")),
             params,
