@@ -12,7 +12,7 @@ from django import forms
 
 from accounts.models import Membership
 from feedback.dashboards import Filters, may_filter_by_rep, month_before
-from feedback.dashboards.choices import campaign_choices, rep_choices, source_choices, team_choices
+from feedback.dashboards.choices import filter_choices, source_choices
 
 PERIODS = [
     ("last_90_days", "Last 90 days"),
@@ -52,7 +52,8 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, data, *, member: Membership, today: date):
         super().__init__(data)
         self.today = today
-        self.fields["campaign"].choices = [("", "All campaigns"), *campaign_choices(member)]
+        offered = filter_choices(member)
+        self.fields["campaign"].choices = [("", "All campaigns"), *offered["campaign"]]
         sources = source_choices(member)
         asked = str((data or {}).get("source") or "")[:80]
         if asked and asked not in sources and asked.isprintable():
@@ -60,8 +61,8 @@ class DashboardFilterForm(forms.Form):
             sources = [*sources, asked]
         self.fields["source"].choices = [("", "All sources"), *((s, s) for s in sources)]
         if may_filter_by_rep(member):
-            self.fields["rep"].choices = [("", "All reps"), *rep_choices(member)]
-            self.fields["team"].choices = [("", "All teams"), *team_choices(member)]
+            self.fields["rep"].choices = [("", "All reps"), *offered["rep"]]
+            self.fields["team"].choices = [("", "All teams"), *offered["team"]]
         else:
             del self.fields["rep"], self.fields["team"]
 

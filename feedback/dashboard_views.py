@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Capability
@@ -33,6 +35,7 @@ from feedback.dashboards import (
     figures,
     scope_for,
 )
+from feedback.dashboards.cache import cached_html
 from feedback.services.exports import record_figures_export
 from feedback.tasks import refresh_dashboards_task
 from smarketing.pages import member_required
@@ -74,9 +77,7 @@ def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return response
 
 
-def _common(request: HttpRequest, form: DashboardFilterForm, filters: Filters, scope: Scope, cards: list) -> dict:
-    shown = [card["figures"].as_of for card in cards if card["name"] != "sla"]
-    known = [moment for moment in shown if moment is not None]
+def _common(request: HttpRequest, form: DashboardFilterForm, filters: Filters, scope: Scope) -> dict:
     return {
         "form": form,
         "filters": scope.filters,
@@ -84,20 +85,26 @@ def _common(request: HttpRequest, form: DashboardFilterForm, filters: Filters, s
         "periods": PERIODS,
         "problems": form.problems(),
         "query": _query(filters),
-        # The oldest snapshot read; None when one of them was never computed.
-        "as_of": min(known) if known and len(known) == len(shown) else None,
-        "never_computed": not known,
+        # After a preset period is picked, its dates follow it into the form (swapped in out of band).
+        "dates_out_of_band": bool(request.htmx) and form.applied_period != "custom",
         "may_refresh": request.member.can(Capability.VIEW_ALL_FIGURES),
         "own_figures": scope.reps is not None and scope.filters.rep == request.member.pk,
     }
 
 
-@member_required()
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
-    scope = scope_for(request.member, filters)
-    query = _query(filters)
+def _freshness(cards: list[dict]) -> dict:
+    shown = [card["figures"].as_of for card in cards if card["name"] != "sla"]
+    known = [moment for moment in shown if moment is not None]
+    return {
+        # The oldest snapshot read; None when one of them was never computed.
+        "as_of": min(known) if known and len(known) == len(shown) else None,
+        "never_computed": not known,
+    }
+
+
+def _dashboard_figures(scope: Scope, common: dict) -> dict[str, str]:
+    """Every figure of the dashboard but the SLA's, rendered: the pieces before and after the SLA card."""
+    query = common["query"]
     visible = {name for name in FIGURES if figure_visible(scope, name)}
     cards: dict[str, dict] = {}
     builders = {
@@ -109,7 +116,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     shown = [name for name in builders if name in visible]
     close_rates = [f"close-rates-by-{by}" for by in ("source", "campaign", "version")]
-    found = figures(scope, [*shown, *close_rates, "calibration", "sla"])
+    # Not kept one by one: the rendered pieces are kept instead (cached_html).
+    found = figures(scope, [*shown, *close_rates, "calibration"], keep=False)
     for name in shown:
         cards[name] = _card(scope, name, found[name], builders[name](found[name]), query)
     for name in close_rates:
@@ -118,14 +126,39 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     calibrated = found["calibration"]
     close_per_band = charts.calibration_charts(calibrated)[1] if calibrated.rows else None
     cards["calibration"] = _card(scope, "calibration", calibrated, close_per_band, query)
-    sla = found["sla"]
-    objectives = [(o, charts.sla_chart(o)) for o in sla.summary["objectives"]]
-    cards["sla"] = _card(scope, "sla", sla, None, query, objectives=objectives)
-    context = _common(request, form, filters, scope, list(cards.values()))
-    context |= {
+    # Only what the pieces show, and rendered without the request: no context processor adds what
+    # belongs to one response (the CSP nonce, the CSRF token) to HTML that is sent again.
+    context = {key: common[key] for key in ("filters", "period", "problems", "query", "dates_out_of_band",
+                                            "own_figures")}  # fmt: skip
+    context |= _freshness(list(cards.values())) | {
         # Templates name the cards with underscores ("handoff_timings"): hyphens do not pass there.
         "cards": {name.replace("-", "_"): card for name, card in cards.items()},
         "close_rates": [cards[f"close-rates-by-{by}"] for by in ("source", "campaign", "version")],
+    }
+    return {
+        piece.replace("-", "_"): render_to_string(f"feedback/dashboard/figures.html#{piece}", context)
+        for piece in ("before-sla", "after-sla")
+    }
+
+
+@member_required()
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    scope = scope_for(request.member, filters)
+    context = _common(request, form, filters, scope)
+    # A repeat view since the last refresh sends the figures as rendered then: one cache read.
+    # Besides the scope, what the pieces show: problems with the request, the dates swapped in
+    # out of band, "your own leads", and the time zone the snapshot times are written in.
+    decides = ["dashboard", *context["problems"], str(context["dates_out_of_band"]), str(context["own_figures"]),
+               timezone.get_current_timezone_name()]  # fmt: skip
+    kept = cached_html(scope, decides, lambda: _dashboard_figures(scope, context))
+    # The SLA's snapshots are written by the agreement's own jobs, not by the refresh: read afresh.
+    sla = figure(scope, "sla")
+    objectives = [(o, charts.sla_chart(o)) for o in sla.summary["objectives"]]
+    context |= {
+        "kept": {piece: mark_safe(html) for piece, html in kept.items()},  # noqa: S308 -- our own rendered templates
+        "sla": _card(scope, "sla", sla, None, context["query"], objectives=objectives),
     }
     return _page(request, "feedback/dashboard/page.html", context)
 
@@ -138,7 +171,7 @@ def score_calibration(request: HttpRequest) -> HttpResponse:
     versions = calibration_versions(org_id=scope.org_id)
     bands = calibration(scope, versions=versions)
     card = _card(scope, "calibration", bands, None, _query(filters), charts=charts.calibration_charts(bands))
-    context = _common(request, form, filters, scope, [card]) | {"card": card, "versions": versions}
+    context = _common(request, form, filters, scope) | _freshness([card]) | {"card": card, "versions": versions}
     return _page(request, "feedback/dashboard/calibration.html", context)
 
 

@@ -87,9 +87,12 @@ def figure(scope: Scope, name: str) -> Figures:
     return figures(scope, [name])[name]
 
 
-def figures(scope: Scope, names: list[str]) -> dict[str, Figures]:
-    """Several figures by their names, as a page shows them together."""
+def figures(scope: Scope, names: list[str], *, keep: bool = True) -> dict[str, Figures]:
+    """Several figures by their names, as a page shows them together. keep=False: computed, not
+    kept, for a caller that keeps what it makes of them (the dashboard keeps its rendered figures)."""
     kept = [name for name in names if name not in COMPUTED_ELSEWHERE]
+    if not keep:
+        return {name: FIGURES[name][2](scope) for name in names}
     found = cached_figures(scope, kept, lambda name: FIGURES[name][2](scope)) if kept else {}
     return found | {name: FIGURES[name][2](scope) for name in names if name in COMPUTED_ELSEWHERE}
 

@@ -8,7 +8,7 @@ than the snapshots themselves, and nothing has to be deleted.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import astuple
 from uuid import uuid4
 
@@ -39,19 +39,46 @@ def new_generation(*, org_id: int) -> None:
     cache.set(_generation_key(org_id), uuid4().hex, KEEP_SECONDS)
 
 
+def _asked(scope: Scope, what: Iterable[str]) -> str:
+    """Everything that decides a stored result, hashed: the role (which figures, which objectives),
+    the reps narrowed to and the filters. Filters carry what people typed, and a cache key must stay
+    short and plain."""
+    filters = "|".join("" if value is None else str(value) for value in astuple(scope.filters))
+    reps = ",".join(map(str, scope.reps)) if scope.reps is not None else "all"
+    return hashlib.sha256(f"{'+'.join(what)}:{scope.role}:{reps}:{filters}".encode()).hexdigest()
+
+
 def cached_figures(scope: Scope, names: list[str], compute: Callable[[str], Figures]) -> dict[str, Figures]:
     """These figures for this scope, computed at most once per generation and kept together (one
     read for a whole page). The key holds everything that decides the rows: the role (which
     objectives, which narrowing), the reps and the filters."""
     generation = _generation(scope.org_id)
-    filters = "|".join("" if value is None else str(value) for value in astuple(scope.filters))
-    reps = ",".join(map(str, scope.reps)) if scope.reps is not None else "all"
-    # Hashed: filters carry what people typed, and a cache key must stay short and plain.
-    asked = hashlib.sha256(f"{'+'.join(names)}:{scope.role}:{reps}:{filters}".encode()).hexdigest()
-    key = f"dashboards:{scope.org_id}:{generation}:{asked}"
+    key = f"dashboards:{scope.org_id}:{generation}:{_asked(scope, names)}"
     found = cache.get(key) if generation is not None else None
     if found is None:
         found = {name: compute(name) for name in names}
         if generation is not None:
             cache.set(key, found, KEEP_SECONDS)
     return found
+
+
+def cached_html(scope: Scope, what: list[str], render: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """Rendered pieces of a page for this scope, rendered at most once per generation.
+
+    `what` names the pieces and everything else that decides them beyond the scope (the problems
+    shown, the time zone the times are written in). What `render` returns must hold nothing of one
+    response (a CSP nonce, a CSRF token): it is sent again to everyone of the same role and filters.
+    The generation is stored with the pieces, so one read fetches both and a piece made before
+    the last refresh is told apart; it is read before rendering, so a refresh that lands meanwhile
+    leaves a piece marked old rather than fresh.
+    """
+    key = f"dashboards:{scope.org_id}:html:{_asked(scope, what)}"
+    found = cache.get_many([_generation_key(scope.org_id), key])
+    generation = found.get(_generation_key(scope.org_id)) or _generation(scope.org_id)
+    stored = found.get(key)
+    if stored is not None and generation is not None and stored[0] == generation:
+        return stored[1]
+    pieces = render()
+    if generation is not None:
+        cache.set(key, (generation, pieces), KEEP_SECONDS)
+    return pieces

@@ -4,6 +4,11 @@ FunnelDay: every lead contributes one row per stage it entered (one scan of the 
 stages unnested with a lateral VALUES list), counted per day in the organization's time zone.
 HandoffFact: one row per hand-off with its timings (stored in business seconds when they happened),
 answer, work and outcome. Every few minutes the last two days are rebuilt; nightly, everything.
+
+The nightly rebuild computes every row afresh but writes only the rows that differ from those
+stored (and deletes those no longer computed): most of them have not changed since the night
+before, and rewriting them all cost more than computing them. Its end state is the same as after
+deleting everything and inserting it again.
 """
 
 from datetime import date, timedelta
@@ -51,15 +56,43 @@ FACT_SELECT = """
            h.response_seconds, h.first_touch_seconds, q.fit, %(now)s
     FROM leads_handoff AS h
     JOIN leads_lead AS l ON l.id = h.lead_id
-    LEFT JOIN LATERAL (
-        SELECT round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback WHERE handoff_id = h.id
-    ) AS q ON true
+    {quality}
     WHERE h.org_id = %(org)s {since}
 """
+# Reps' ratings of each hand-off: looked up per hand-off for the few that moved; for all of them at
+# once, averaged in one grouped pass (a lookup per hand-off was most of a rebuild's time).
+QUALITY_OF_EACH = """LEFT JOIN LATERAL (
+        SELECT round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback WHERE handoff_id = h.id
+    ) AS q ON true"""
+QUALITY_OF_ALL = """LEFT JOIN (
+        SELECT handoff_id, round(avg(fit))::smallint AS fit FROM feedback_qualityfeedback
+        WHERE org_id = %(org)s GROUP BY handoff_id
+    ) AS q ON q.handoff_id = h.id"""
 FACT_COLUMNS = (
     "org_id, handoff_id, day, campaign_key, source, rep_key, version_key, fit_score, accepted, rejected, "
     "reject_reason, worked, won, lost, response_seconds, first_touch_seconds, quality_fit, refreshed_at"
 )
+
+FACT_VALUES = [c for c in FACT_COLUMNS.split(", ") if c not in ("handoff_id", "refreshed_at")]
+
+
+def _each(template: str, columns) -> str:
+    """A fixed list of column names, one SQL piece each: `_each("d.{}", ("day", "source"))` is "d.day, d.source"."""
+    return ", ".join(template.format(column) for column in columns)
+
+
+# Every fact computed; facts of hand-offs no longer there go, the others are inserted or, where they
+# differ from the stored ones, updated. Fixed column names only; every value is bound.
+FACTS_REBUILD = f"""
+    WITH fresh ({FACT_COLUMNS}) AS MATERIALIZED ({FACT_SELECT.format(since="", quality=QUALITY_OF_ALL)}),
+    gone AS (
+        DELETE FROM feedback_handofffact AS d WHERE d.org_id = %(org)s
+        AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.handoff_id = d.handoff_id)
+    )
+    INSERT INTO feedback_handofffact ({FACT_COLUMNS}) SELECT * FROM fresh
+    ON CONFLICT (handoff_id) DO UPDATE SET {_each("{0} = EXCLUDED.{0}", [*FACT_VALUES, "refreshed_at"])}
+    WHERE ({_each("feedback_handofffact.{}", FACT_VALUES)}) IS DISTINCT FROM ({_each("EXCLUDED.{}", FACT_VALUES)})
+"""  # noqa: S608
 
 
 def _zone(org_id: int) -> str:
@@ -95,16 +128,58 @@ def _tune(cursor) -> None:
     cursor.execute("SET LOCAL jit = off")
 
 
+FUNNEL_KEY = ("day", "campaign_key", "source", "owner_key", "version_key")
+FUNNEL_COUNTS = ("created", "qualified", "handed_off", "accepted", "rejected", "worked", "opportunity", "won", "lost",
+                 "won_value")  # fmt: skip
+FUNNEL_TYPES = ("date", "bigint", "varchar", "bigint", "bigint", *["bigint"] * 9, "numeric")
+# The funnel rows computed, handed back as arrays: rows no longer computed go, the others are
+# inserted or, where they differ from the stored ones, updated. Fixed names and types; values bound.
+FUNNEL_WRITE = f"""
+    WITH fresh ({_each("{}", FUNNEL_KEY + FUNNEL_COUNTS)}) AS (
+        SELECT * FROM unnest({", ".join(f"%(c{n})s::{kind}[]" for n, kind in enumerate(FUNNEL_TYPES))})
+    ), gone AS (
+        DELETE FROM feedback_funnelday AS d WHERE d.org_id = %(org)s AND NOT EXISTS (
+            SELECT 1 FROM fresh AS f WHERE ({_each("f.{}", FUNNEL_KEY)}) = ({_each("d.{}", FUNNEL_KEY)})
+        )
+    )
+    INSERT INTO feedback_funnelday (org_id, refreshed_at, {_each("{}", FUNNEL_KEY + FUNNEL_COUNTS)})
+    SELECT %(org)s, %(now)s, fresh.* FROM fresh
+    ON CONFLICT (org_id, {_each("{}", FUNNEL_KEY)}) DO UPDATE SET
+        refreshed_at = EXCLUDED.refreshed_at, {_each("{0} = EXCLUDED.{0}", FUNNEL_COUNTS)}
+    WHERE ({_each("feedback_funnelday.{}", FUNNEL_COUNTS)}) IS DISTINCT FROM ({_each("EXCLUDED.{}", FUNNEL_COUNTS)})
+"""  # noqa: S608
+
+
+def _stamp(cursor, table: str, params: dict) -> None:
+    """A rebuild that found nothing changed still counts as one: the rows of the last two days are
+    stamped, as the figures' "as of" (feedback.dashboards.scope) and the next incremental refresh read them."""
+    cursor.execute(
+        f"UPDATE {table} SET refreshed_at = %(now)s WHERE org_id = %(org)s "  # noqa: S608 -- a fixed table name
+        f"AND day >= (SELECT max(day) FROM {table} WHERE org_id = %(org)s) - 2 AND refreshed_at <> %(now)s",
+        params,
+    )
+
+
+def _rebuild_funnel(cursor, params: dict) -> int:
+    # Computed by a plain SELECT, which PostgreSQL may spread over several workers: it never does
+    # for the SELECT of an INSERT, and the aggregate over every stage of every lead is the bulk of the work.
+    cursor.execute(FUNNEL_SELECT.format(days=""), params)
+    rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(FUNNEL_TYPES)
+    cursor.execute(FUNNEL_WRITE, params | {f"c{n}": list(values) for n, values in enumerate(columns)})
+    _stamp(cursor, "feedback_funnelday", params)
+    return len(rows)
+
+
 def refresh_funnel(*, org_id: int, days: list[date] | None = None) -> int:
     """Rebuild the funnel rows of these days (all days when None). Returns how many rows now stand."""
     params = {"org": org_id, "zone": _zone(org_id), "now": timezone.now(), "days": days}
     day_filter = "AND (s.at AT TIME ZONE %(zone)s)::date = ANY(%(days)s)" if days is not None else ""
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
-        if days is not None:
-            cursor.execute("DELETE FROM feedback_funnelday WHERE org_id = %(org)s AND day = ANY(%(days)s)", params)
-        else:
-            cursor.execute("DELETE FROM feedback_funnelday WHERE org_id = %(org)s", params)
+        if days is None:
+            return _rebuild_funnel(cursor, params)
+        cursor.execute("DELETE FROM feedback_funnelday WHERE org_id = %(org)s AND day = ANY(%(days)s)", params)
         cursor.execute(
             # fixed SQL pieces only; every value is bound
             "INSERT INTO feedback_funnelday (day, campaign_key, source, owner_key, version_key, created, qualified, "  # noqa: S608
@@ -121,17 +196,19 @@ def refresh_handoff_facts(*, org_id: int, since=None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
         if since is None:
-            cursor.execute("DELETE FROM feedback_handofffact WHERE org_id = %(org)s", params)
-            cursor.execute(f"INSERT INTO feedback_handofffact ({FACT_COLUMNS}) {FACT_SELECT.format(since='')}", params)
-            return cursor.rowcount
+            cursor.execute(FACTS_REBUILD, params)
+            _stamp(cursor, "feedback_handofffact", params)
+            cursor.execute("SELECT count(*) FROM feedback_handofffact WHERE org_id = %(org)s", params)
+            return cursor.fetchone()[0]
         since_filter = (
             "AND (h.handed_off_at >= %(since)s OR h.accepted_at >= %(since)s OR h.rejected_at >= %(since)s "
             "OR l.updated_at >= %(since)s "
             "OR EXISTS (SELECT 1 FROM feedback_qualityfeedback AS qf "
             "WHERE qf.handoff_id = h.id AND qf.at >= %(since)s))"
         )
+        moved = FACT_SELECT.format(since=since_filter, quality=QUALITY_OF_EACH)
         cursor.execute(
-            f"INSERT INTO feedback_handofffact ({FACT_COLUMNS}) {FACT_SELECT.format(since=since_filter)} "
+            f"INSERT INTO feedback_handofffact ({FACT_COLUMNS}) {moved} "
             "ON CONFLICT (handoff_id) DO UPDATE SET "
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS.split(", ") if c not in ("org_id", "handoff_id")),
             params,

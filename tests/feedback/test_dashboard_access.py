@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from feedback.dashboards import FIGURES, Filters, figure, figure_visible, scope_for
 from feedback.dashboards.cache import cached_figures
+from feedback.dashboards.choices import campaign_choices, filter_choices, rep_choices, team_choices
 from feedback.services.snapshots import refresh_dashboards
 from leads.models import Campaign
 from sla.models import ComplianceSnapshot
@@ -20,7 +21,7 @@ from sla.services.agreements import create_agreement, propose_agreement, sign_ag
 from sla.services.compliance import compute_history
 from smarketing.errors import NotAllowed
 from tests.conftest import api_client, signed_in
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.feedback import figures_by_hand as by_hand
 from tests.feedback.dashboard_data import build, build_other_tenant
 
@@ -176,7 +177,9 @@ def test_a_repeat_view_reads_the_figures_kept_since_the_last_refresh(data, acme,
     first = browser.get(url)
     with CaptureQueriesContext(connection) as repeat:
         again = browser.get(url)
-    assert again.context["cards"]["funnel"]["figures"].rows == first.context["cards"]["funnel"]["figures"].rows
+    # The figures as rendered at the first view are sent again, not rendered anew.
+    assert "cards" in first.context and "cards" not in again.context
+    assert again.context["kept"] == first.context["kept"]
     snapshot_reads = [q["sql"] for q in repeat.captured_queries if "feedback_handofffact" in q["sql"]]
     assert snapshot_reads == [], "a repeat view computed the hand-off figures again"
 
@@ -185,6 +188,48 @@ def test_a_repeat_view_reads_the_figures_kept_since_the_last_refresh(data, acme,
     with CaptureQueriesContext(connection) as after_refresh:
         browser.get(url)
     assert any("feedback_handofffact" in q["sql"] for q in after_refresh.captured_queries)
+
+
+def test_kept_figures_carry_nothing_of_one_response_and_each_role_gets_its_own(data, acme, sales_manager, marketer):
+    manager, other_manager = signed_in(sales_manager), signed_in(MembershipFactory(org=acme, role=Role.SALES_MANAGER))
+    url = reverse("feedback:dashboard") + QUERY
+    first, again = manager.get(url), other_manager.get(url)
+    for response in (first, again):
+        nonce = response.context["csp_nonce"]
+        assert str(nonce) in response.content.decode()
+        kept = "".join(response.context["kept"].values())
+        assert str(nonce) not in kept and "csrfmiddlewaretoken" not in kept and "X-CSRFToken" not in kept
+    assert str(first.context["csp_nonce"]) != str(again.context["csp_nonce"])
+    assert 'data-figure="reps"' in again.content.decode()
+    # Same filters, another role: a marketer gets no rep table nor timings kept for a manager.
+    seen = signed_in(marketer).get(url).content.decode()
+    assert 'data-figure="reps"' not in seen and 'data-figure="handoff-timings"' not in seen
+    assert "Rita Rep" not in seen
+
+
+def test_a_kept_rep_page_is_that_reps_own(data, rep, rep2):
+    url = reverse("feedback:dashboard") + QUERY
+    assert signed_in(rep).get(url).context["cards"]["reps"]["figures"].rows[0][0] == "Rita Rep"
+    page = signed_in(rep2).get(url).content.decode()
+    assert "Rafael Rep" in page and "Rita Rep" not in page
+
+
+def test_a_preset_period_by_htmx_keeps_its_dates_apart_from_the_plain_page(data, sales_manager):
+    browser = signed_in(sales_manager)
+    url = reverse("feedback:dashboard") + "?period=last_month"
+    assert 'hx-swap-oob="true"' not in "".join(browser.get(url).context["kept"].values())
+    fragment = browser.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="dashboard-dates" hx-swap-oob="true"' in fragment
+    assert 'hx-swap-oob="true"' not in "".join(browser.get(url).context["kept"].values())
+
+
+def test_the_filters_offer_campaigns_people_and_teams_read_at_once(data, acme, globex):
+    MembershipFactory(org=acme, role=Role.SALES_REP, is_active=False, user=UserFactory(full_name="", email="x@a.test"))
+    MembershipFactory(org=globex, role=Role.SALES_REP)
+    offered = filter_choices(data.manager)
+    assert offered["campaign"] == campaign_choices(data.manager) and offered["campaign"]
+    assert offered["rep"] == rep_choices(data.manager) and ("x@a.test (former)" in dict(offered["rep"]).values())
+    assert offered["team"] == team_choices(data.manager) and offered["team"]
 
 
 def test_figures_for_a_long_source_name_are_kept_too(data, sales_manager):

@@ -218,3 +218,25 @@ def test_an_earlier_first_touch_logged_late_moves_the_working_day_in_an_incremen
     assert incremental == snapshot_rows()
     worked = dict(FunnelDay.objects.filter(org=data.org, worked__gt=0).values_list("day").annotate(n=Sum("worked")))
     assert date(2026, 4, 20) not in worked and worked[date(2026, 4, 6)] == 1
+
+
+def test_a_full_rebuild_over_wrong_snapshots_ends_as_one_from_nothing(data, acme):
+    refresh_dashboards(org_id=acme.pk, full=True)
+    rebuilt = snapshot_rows()
+    as_of = FunnelDay.objects.filter(org=acme).latest("refreshed_at").refreshed_at
+    # Rows gone astray: a count wrong, a row that should not be there, rows missing, a fact changed.
+    FunnelDay.objects.filter(pk=FunnelDay.objects.filter(org=acme).order_by("day").first().pk).update(created=99)
+    FunnelDay.objects.create(org=acme, day=date(2020, 1, 1), source="Nowhere", created=5)
+    FunnelDay.objects.filter(org=acme, day__gte=date(2026, 4, 1)).order_by("day")[:1].get().delete()
+    HandoffFact.objects.filter(org=acme).order_by("day")[:1].get().delete()
+    HandoffFact.objects.filter(org=acme).update(quality_fit=None, won=True)
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        refresh_dashboards(org_id=acme.pk, full=True)
+    assert snapshot_rows() == rebuilt
+    # Nothing to change still stamps the newest days: the figures' "as of" moves with every rebuild.
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        refresh_dashboards(org_id=acme.pk, full=True)
+        assert snapshot_rows() == rebuilt
+        newest = FunnelDay.objects.filter(org=acme).latest("refreshed_at").refreshed_at
+        assert newest > as_of + timedelta(hours=1)
+        assert HandoffFact.objects.filter(org=acme).latest("refreshed_at").refreshed_at > as_of + timedelta(hours=1)
