@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from feedback import api as feedback_api
+from feedback import report_api
 from leads import api as leads_api
 from sla import api as sla_api
 from smarketing import views
@@ -35,6 +36,9 @@ api_v1 = [
     path("metrics/close-rates/", feedback_api.CloseRatesMetricsView.as_view(), name="metrics-close-rates"),
     path("metrics/reps/", feedback_api.RepsMetricsView.as_view(), name="metrics-reps"),
     path("metrics/calibration/", feedback_api.CalibrationMetricsView.as_view(), name="metrics-calibration"),
+    path("reports/voice-of-sales/", report_api.VoiceOfSalesView.as_view(), name="report-voice-of-sales"),
+    path("reports/check-in/", report_api.CheckInView.as_view(), name="report-check-in"),
+    path("reports/win-loss/", report_api.WinLossView.as_view(), name="report-win-loss"),
 ]
 
 urlpatterns = [

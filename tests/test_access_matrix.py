@@ -277,6 +277,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api:metrics-calibration", "GET"): Route(api=True),
     ("api:metrics-handoff-timings", "GET"): Route(api=True, who=SALES_FIGURES),
     ("api:metrics-reps", "GET"): Route(api=True, who=SALES_FIGURES),
+    # The meeting packs, as on their pages: every member; a rep's figures are those of the leads handed to them.
+    ("api:report-voice-of-sales", "GET"): Route(api=True),
+    ("api:report-check-in", "GET"): Route(api=True),
+    ("api:report-win-loss", "GET"): Route(api=True),
     # Sales acts on the leads it sees: a rep on those handed to them, so another's lead is a 404.
     ("api:lead-accept", "POST"): Route(api=True, who=SALES, obj=a_lead, sees_others=SALES - {Role.SALES_REP}),
     ("api:lead-reject", "POST"): Route(

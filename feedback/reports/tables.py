@@ -1,6 +1,7 @@
 """The shape every meeting-pack figure takes: a table whose rows the page shows, the chart draws and
 the CSV export writes, so the three can never disagree."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +11,7 @@ import defusedcsv.csv as safe_csv
 
 # How a column's values are written on the page (CSV gets the raw values).
 TEXT, COUNT, MONEY, PERCENT, AVERAGE, DAY = "text", "count", "money", "percent", "average", "day"
+NOT_A_KEY = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,18 @@ class Column:
     kind: str = TEXT
     # CSV-only columns carry what the page shows as a cell's small print (rejections by reason).
     on_page: bool = True
+    # The API's name for the column. Columns named after something users typed (an objection
+    # reason) are given one in code, so no name a user picks can clash with a fixed column's.
+    name: str = ""
 
     @property
     def numeric(self) -> bool:
         return self.kind != TEXT
+
+    @property
+    def key(self) -> str:
+        """Stable for the API: the given name, else the label in snake case ("Average fit (1–5)" → average_fit_1_5)."""
+        return self.name or NOT_A_KEY.sub("_", self.label.lower()).strip("_")
 
 
 @dataclass

@@ -100,7 +100,7 @@ def _over_time(scope: Scope, params: dict, months: list[Month]) -> tuple[Table, 
     cells = {(Month.of(day), reason): count for day, reason, count in rows}
     table = Table(
         "objections_by_month", "Objections and new pain points, month by month",
-        [Column("Month"), *(Column(r, COUNT) for r in reasons), Column("Objections", COUNT),
+        [Column("Month"), *(Column(r, COUNT, name=f"objection:{r}") for r in reasons), Column("Objections", COUNT),
          Column("New pain points heard", COUNT)],
         note="Counted in the month the rep heard them.",
     )  # fmt: skip
@@ -158,7 +158,8 @@ def _heard_by(scope: Scope, params: dict, reasons: list[str], *, by: str) -> Tab
     for row_key, name, kind, reason, count in rows:
         names[row_key] = name or "No campaign"
         counts[(row_key, kind, reason)] = count
-    table = Table(f"heard_by_{by}", title, [first, *(Column(r, COUNT) for r in reasons), Column("Objections", COUNT),
+    per_reason_columns = [Column(r, COUNT, name=f"objection:{r}") for r in reasons]
+    table = Table(f"heard_by_{by}", title, [first, *per_reason_columns, Column("Objections", COUNT),
                   Column("Leads with objections", COUNT), Column("Pain points heard", COUNT)], note=note)  # fmt: skip
     for row_key, name in names.items():
         per_reason = [counts.get((row_key, "objection", reason), 0) for reason in reasons]

@@ -1,6 +1,8 @@
 """The meeting packs in a real browser: the check-in's folding rows, its notes saved in place, its
 print layout, and the voice of sales' chart redrawn when the period changes."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -18,6 +20,13 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_navigation import sign_in
 
 pytestmark = pytest.mark.browser
+# Chromium writes each page of a PDF as an uncompressed "/Type /Page" object (the page tree is "/Pages").
+PDF_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
+
+
+def printed_pages(page) -> int:
+    """Pages of the PDF Chromium prints, on the paper the print stylesheet asks for."""
+    return len(PDF_PAGE.findall(page.pdf(prefer_css_page_size=True, print_background=True)))
 
 
 def a_month_of_leads(org) -> None:
@@ -75,6 +84,7 @@ def test_manager_runs_the_check_in_saves_notes_prints_it_and_reads_the_voice_of_
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
     expect(page.locator(".check-in-notes .notes-text.print-only")).to_contain_text("Double the webinar budget.")
     expect(campaign_row).to_be_visible()
+    assert printed_pages(page) == 1
     page.emulate_media(media="screen")
     expect(nav).to_be_visible()
 
@@ -89,3 +99,26 @@ def test_manager_runs_the_check_in_saves_notes_prints_it_and_reads_the_voice_of_
     expect(page.locator('canvas[data-chart="chart-objections"]')).to_have_attribute("data-chart-drawn", "1")
     assert page.evaluate("window.__samePage") is True
     screenshot(page, "reports-voice-of-sales")
+
+
+def test_a_full_month_of_campaigns_with_the_meetings_notes_prints_on_one_page(browser_page, app_url):
+    org = seed_organization()
+    a_month_of_leads(org)
+    month = Month.of(timezone.localdate(timezone=org.zone))
+    # A busy month: fourteen campaigns running, notes of a long meeting.
+    for n in range(13):
+        Campaign.objects.create(org=org, name=f"Campaign {n + 1}: regional partner webinars and events")
+    decisions = "\n".join(f"{n}. A decision of the meeting: who does what by when, and why." for n in range(8))
+    page = browser_page
+    sign_in(page, app_url, "mmanager@demo.test")
+    page.goto(f"{app_url}/reports/check-in/?month={month.param}")
+    page.get_by_label(f"Decisions and notes for {month.label}").fill(decisions)
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_test_id("notes-saved")).to_contain_text("Saved.")
+    page.get_by_role("button", name="Show all content").click()
+    page.emulate_media(media="print")
+    expect(page.locator(".check-in-table tr.row-campaign")).to_have_count(14)
+    expect(page.locator(".check-in-notes .notes-text.print-only")).to_contain_text("7. A decision of the meeting")
+    expect(page.locator(".check-in-notes .notes-text.print-only")).to_contain_text("Saved by Martin Marketing-Manager")
+    assert printed_pages(page) == 1
+    screenshot(page, "reports-check-in-print")
