@@ -72,7 +72,7 @@ def test_pages_answer_every_error_with_the_products_own_page(failing_client, mar
     not_allowed = client.get(reverse("leads:qualify", args=[lead.pk]), headers=headers)
     assert_product_page(not_allowed, 405, "does not take that kind of request")
     assert not_allowed["Allow"] == "POST"
-    monkeypatch.setattr("leads.views.leads.lead_rows", explode)
+    monkeypatch.setattr("leads.views.leads.as_lead_rows", explode)
     assert_product_page(client.get(reverse("leads:list"), headers=headers), 500, "Something went wrong")
 
 
@@ -92,6 +92,6 @@ def test_the_api_answers_every_error_in_its_json_shape(failing_client, marketer,
 
 
 def test_a_crash_is_logged_for_the_team_with_its_trace(failing_client, marketer, monkeypatch, caplog):
-    monkeypatch.setattr("leads.views.leads.lead_rows", explode)
+    monkeypatch.setattr("leads.views.leads.as_lead_rows", explode)
     failing_client(marketer).get(reverse("leads:list"))
     assert any(SECRET in (record.exc_text or str(record.exc_info)) for record in caplog.records if record.exc_info)

@@ -176,6 +176,13 @@ def _current_handoff(lead: Lead) -> HandOff:
 
 def _may_answer(lead: Lead, member: Membership) -> None:
     if lead.owner_id != member.pk and not (member.role == Role.SALES_MANAGER or member.role == Role.ADMIN):
+        # A rejection clears the owner and a manager's acceptance takes it: the rep the lead was
+        # handed to, clicking a moment later, lost a race and is told so, not refused.
+        if lead.status != S.HANDED_OFF and _current_handoff(lead).rep_id == member.pk:
+            raise Conflict(
+                f"Someone else answered this hand-off first: the lead is now {lead.get_status_display().lower()}.",
+                code="lead_changed",
+            )
         raise NotAllowed("Only the rep the lead was handed to, or a sales manager, can answer this hand-off.")
     if not member.can(Capability.WORK_SALES_LEADS):
         raise NotAllowed("Only sales answers hand-offs.")

@@ -194,6 +194,24 @@ def test_of_many_people_accepting_at_once_exactly_one_wins_every_round(acme):
         assert LeadStatusChange.objects.filter(lead=lead, from_status=S.HANDED_OFF).count() == 1
 
 
+@pytest.mark.parametrize("manager_answer", ["accept", "reject"])
+def test_rep_answering_after_a_manager_did_is_told_it_was_answered_not_refused(
+    acme, marketer, rep, rep2, manager_answer
+):
+    manager = MembershipFactory(org=acme, role=Role.SALES_MANAGER)
+    lead = mql(acme)
+    hand_off_lead(lead=lead, by=marketer, rep=rep)
+    if manager_answer == "accept":
+        accept_lead(lead=lead, by=manager)
+    else:
+        reject_lead(lead=lead, by=manager, reason="not_a_fit")
+    with pytest.raises(Conflict):
+        accept_lead(lead=lead, by=rep)
+    with pytest.raises(NotAllowed):
+        accept_lead(lead=lead, by=rep2)
+    assert LeadStatusChange.objects.filter(lead=lead, from_status=S.HANDED_OFF).count() == 1
+
+
 def test_reject_needs_a_reason_and_returns_the_lead_to_marketing(
     acme, marketer, rep, django_capture_on_commit_callbacks
 ):
