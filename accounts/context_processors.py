@@ -2,7 +2,7 @@ from functools import partial
 
 from django.http import HttpRequest
 
-from accounts.navigation import navigation_for, navigation_menu
+from accounts.navigation import navigation_cards, navigation_menu
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -12,7 +12,7 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "member": member,
         # Callables, which templates call when they use them: most pages show only the menu.
-        "nav": partial(navigation_for, member, request.path),
+        "nav_cards": partial(navigation_cards, member),
         "nav_menu": partial(navigation_menu, member, request.path),
         "other_memberships": [m for m in getattr(request, "memberships", []) if m.pk != member.pk],
     }

@@ -23,7 +23,9 @@ class CurrentMemberMiddleware:
         request.memberships = []
         user = request.user
         if user.is_authenticated:
-            request.memberships = memberships_of(user)
+            # Read with the user by accounts.backends.MemberBackend, else (other backends) here.
+            read = getattr(user, "memberships_at_sign_in", None)
+            request.memberships = read if read is not None else memberships_of(user)
             request.member = current_membership(
                 user=user, org_id=request.session.get(SESSION_ORG_KEY), memberships=request.memberships
             )

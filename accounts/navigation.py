@@ -187,10 +187,16 @@ def _groups(role: str, is_active: bool, current: str | None) -> tuple[ShownGroup
     return tuple(_shown(MAIN, role, is_active, current) + _shown(ADMIN, role, is_active, current))
 
 
-def navigation_for(member: Membership, path: str) -> dict:
-    current = _current(list(_visible_urls(member.role, member.is_active)), path)
-    groups = _groups(member.role, member.is_active, current)
-    return {"groups": list(groups), "entries": [e for g in groups for e in g.entries if e.url != "/"]}
+@lru_cache(maxsize=64)
+def _cards(role: str, is_active: bool) -> SafeString:
+    entries = [e for g in _groups(role, is_active, "/") for e in g.entries if e.url != "/"]
+    return render_to_string("includes/nav_cards.html", {"entries": entries})
+
+
+def navigation_cards(member: Membership) -> SafeString:
+    """Home's cards, one per page the member may open (Home itself aside), as HTML rendered once per
+    role: like the menu, they are the same for everyone of a role."""
+    return _cards(member.role, member.is_active)
 
 
 @lru_cache(maxsize=512)

@@ -44,7 +44,7 @@ from smarketing.mail import send_email
 from smarketing.pages import member_required, paginate, redirect_after_post
 
 Kind = AuditEvent.Kind
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "accounts.backends.MemberBackend"
 
 
 def _start_session(request: HttpRequest, user: User) -> None:

@@ -23,7 +23,7 @@ def session_cookie(member: Membership) -> str:
     """A signed-in session for wrk's Cookie header, made the way Django's login makes one."""
     session = SessionStore()
     session["_auth_user_id"] = str(member.user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = "accounts.backends.MemberBackend"
     session["_auth_user_hash"] = member.user.get_session_auth_hash()
     session[SESSION_ORG_KEY] = member.org_id
     session.create()

@@ -57,6 +57,27 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-id") if ordering else qs
 
 
+class CopiedPerView(dict):
+    """Filters or form fields that a page view copies one level deep instead of all the way down.
+
+    Django copies every filter of a filter set, and every field of a form, with deepcopy on each
+    view, down to each choice and widget attribute: most of the filter bar's cost. A view sets only a
+    filter's model and parent, and a field's choices (which go to its widget too), so the filters
+    and fields, and the fields' widgets, are copied; what they hold is shared, and never changed.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        copies = {}
+        for name, item in self.items():
+            copies[name] = copy.copy(item)
+            if isinstance(item, forms.Field):
+                copies[name].widget = copy.copy(item.widget)
+            elif item.method is not None:
+                # A filter by method holds a callable bound to the filter: bind the copy's to the copy.
+                copies[name].method = item.method
+        return copies
+
+
 @cache
 def _page_form_class(filterset: type[django_filters.FilterSet]) -> type[forms.Form]:
     """The filter bar's form class, made once per process: django-filter builds a new class, with new
@@ -75,7 +96,9 @@ def _page_form_class(filterset: type[django_filters.FilterSet]) -> type[forms.Fo
             field.widget.attrs["class"] = "form-select form-select-sm"
         else:
             field.widget.attrs["class"] = "form-control form-control-sm"
-    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+    form_class = type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+    form_class.base_fields = CopiedPerView(form_class.base_fields)
+    return form_class
 
 
 def _start_of_day(day: date) -> datetime:
@@ -148,3 +171,6 @@ class LeadPageFilter(LeadFilter):
     def more_active(self) -> bool:
         """Whether one of the rarer filters, folded away on small screens, is in use."""
         return any(self.form.cleaned_data.get(name) not in (None, "", []) for name in MORE_FILTERS)
+
+
+LeadPageFilter.base_filters = CopiedPerView(LeadPageFilter.base_filters)

@@ -1,5 +1,6 @@
 """Reads of leads, companies, campaigns, content and engagement, scoped to the asking member."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -164,11 +165,28 @@ def campaign_choices(member: Membership) -> list[tuple[int, str]]:
     return list(campaigns_visible_to(member).order_by("name", "id").values_list("id", "name"))
 
 
-def lead_owner_choices(member: Membership) -> list[tuple[int, str]]:
-    """Who may own the organization's leads, for the owner filter: (membership id, name) as
-    Membership.name shows it, read as plain values (the filter bar is on every list page view)."""
-    people = active_members(org=member.org).values_list("pk", "user__full_name", "user__email")
-    return [(pk, full_name or email) for pk, full_name, email in people]
+# The filter bar's campaigns (as campaign_choices gives them) and owners (the organization's active
+# members, named as Membership.name does) in one round trip: the lead list needs both on every view.
+LEAD_FILTER_CHOICES = """
+SELECT
+    (SELECT COALESCE(json_agg(json_build_array(c.id, c.name) ORDER BY c.name, c.id), '[]')
+     FROM leads_campaign AS c WHERE c.org_id = %(org)s),
+    (SELECT COALESCE(json_agg(json_build_array(m.id, COALESCE(NULLIF(u.full_name, ''), u.email))
+                              ORDER BY u.full_name, m.id), '[]')
+     FROM accounts_membership AS m JOIN accounts_user AS u ON u.id = m.user_id
+     WHERE m.org_id = %(org)s AND m.is_active AND u.is_active)
+"""
+
+
+def lead_filter_choices(member: Membership) -> dict[str, list[tuple[int, str]]]:
+    """{"campaigns": [(campaign id, name)], "owners": [(membership id, name)]}, each by name."""
+    with connection.cursor() as cursor:
+        cursor.execute(LEAD_FILTER_CHOICES, {"org": member.org_id})
+        row = cursor.fetchone()
+    return {
+        name: [(key, label) for key, label in (json.loads(value) if isinstance(value, str) else value)]
+        for name, value in zip(("campaigns", "owners"), row, strict=True)
+    }
 
 
 def campaign_by_external_id(member: Membership, external_id: str) -> Campaign | None:

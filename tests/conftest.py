@@ -85,7 +85,7 @@ def globex_admin(globex):
 
 def signed_in(member: Membership) -> Client:
     client = Client()
-    client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(member.user, backend="accounts.backends.MemberBackend")
     session = client.session
     session[SESSION_ORG_KEY] = member.org_id
     session.save()

@@ -50,7 +50,7 @@ def test_server_error_page_leaks_nothing(db):
 
 def test_htmx_post_without_the_csrf_header_is_refused_and_with_it_accepted(admin):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(admin.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin.user, backend="accounts.backends.MemberBackend")
     page = client.get(reverse("accounts:settings"))
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)
     url = reverse("accounts:holiday_add")

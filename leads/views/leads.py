@@ -16,10 +16,9 @@ from leads.models import EngagementEvent, Lead
 from leads.selectors import (
     TIMELINE_LENGTH,
     as_lead_rows,
-    campaign_choices,
     lead_evaluation,
+    lead_filter_choices,
     lead_list,
-    lead_owner_choices,
     lead_score_parts,
     lead_timeline,
     leads_visible_to,
@@ -68,8 +67,7 @@ def list_leads(request: HttpRequest) -> HttpResponse:
     filters = LeadPageFilter(
         request.GET,
         queryset=leads_visible_to(member),
-        campaigns=campaign_choices(member),
-        owners=lead_owner_choices(member),
+        **lead_filter_choices(member),
     )
     # Counted without the company and campaign joins that only the rows shown need.
     page = paginate(request, as_lead_rows(filters.qs), count_cap=LIST_COUNT_CAP, counted=filters.qs)
@@ -89,8 +87,7 @@ def export_leads(request: HttpRequest) -> StreamingHttpResponse:
     filters = LeadPageFilter(
         request.GET,
         queryset=leads_visible_to(member).values(**export_values()),
-        campaigns=campaign_choices(member),
-        owners=lead_owner_choices(member),
+        **lead_filter_choices(member),
     )
     leads = filters.qs
     used = {name: value for name, value in filters.form.cleaned_data.items() if value not in (None, "", [])}
