@@ -68,8 +68,9 @@ def _create_assets(org: Organization, to_create: dict[str, EventInput]) -> None:
 # A lead already noted as engaged keeps its note under a shared lock: concurrent batches naming the
 # same leads do not queue behind each other, while an evaluation job cannot claim (delete) the note
 # until this commits; if one claimed it first, the lock waits for it and the lead is noted anew.
-# The job sent after every batch with new events then sees these events. New notes go in lead id
-# order, so batches naming the same new leads wait on each other in one order.
+# Every batch with new events nudges the evaluation job once it commits, so a job sees these
+# events (see nudge_evaluation). New notes go in lead id order, so batches naming the same new
+# leads wait on each other in one order.
 _INSERT_SQL = """
 WITH v AS (
     SELECT r.*,
