@@ -46,6 +46,7 @@ def enqueue_once_on_commit(task: Task, *args, waiting: str) -> None:
 
 def job_started(waiting: str) -> None:
     """Called by a job before it reads its work: what commits from now on sends a new job."""
+    # Tried even during a pause: a mark left behind would keep the next batches from sending.
     _forget_waiting(waiting)
 
 
@@ -57,6 +58,7 @@ def _forget_waiting(waiting: str) -> None:
         store.delete(f"{waiting_prefix}:{waiting}")
     except redis.RedisError:
         # The mark expires on its own; until then senders rely on the job already queued or the sweeper.
+        waiting_pause.failed()
         logger.warning("could not clear the waiting mark %s", waiting, exc_info=True)
 
 
@@ -71,7 +73,7 @@ def _send(task: Task, args: tuple, kwargs: dict, *, waiting: str | None) -> None
     except Exception:
         broker_pause.failed()
         logger.warning("could not enqueue %s; a sweeper will pick the work up", task.name, exc_info=True)
-        if waiting is not None:
+        if waiting is not None and not waiting_pause.active:
             # No message is waiting after all: the next sender must try again.
             _forget_waiting(waiting)
 
