@@ -1,6 +1,9 @@
 """Reads of people, organizations, tokens and the audit log, each scoped to the asking member."""
 
-from django.db.models import F, QuerySet
+from functools import cache
+
+from django.db import connection
+from django.db.models import QuerySet
 
 from accounts.models import (
     ApiToken,
@@ -71,16 +74,54 @@ def token_members_for(member: Membership) -> QuerySet[Membership]:
 
 
 def find_api_token(*, public_id: str) -> ApiToken | None:
-    # Read on every API call, so one join less: a token's organization is its member's.
-    found = (
-        ApiToken.objects.select_related("member__user", "member__org")
-        .filter(public_id=public_id, revoked_at__isnull=True, org_id=F("member__org_id"))
-        .order_by()[:1]
-    )
-    token = next(iter(found), None)
-    if token is not None:
-        token.org = token.member.org
+    """The unrevoked token with this id, its member, the member's person and organization: one row.
+
+    Read on every API call. Building this select_related query through the ORM costs more than the
+    database takes to answer it (about 1.5 ms on a shared machine), so its SQL is built once from the
+    models' fields and the row is turned into the four objects as the ORM would.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [public_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, member, user, org = _from_row(row)
+    member.user, member.org = user, org
+    token.member = member
+    # One join less: a token's organization is its member's (the query checks they agree).
+    token.org = org
     return token
+
+
+_TOKEN_PARTS = (("t", ApiToken), ("m", Membership), ("u", User), ("o", Organization))
+
+
+@cache
+def _token_sql() -> str:
+    columns = ", ".join(
+        f'{alias}."{field.column}"' for alias, model in _TOKEN_PARTS for field in model._meta.concrete_fields
+    )
+    table = {alias: model._meta.db_table for alias, model in _TOKEN_PARTS}
+    joined = (
+        f"{table['t']} AS t JOIN {table['m']} AS m ON m.id = t.member_id "
+        f"JOIN {table['u']} AS u ON u.id = m.user_id JOIN {table['o']} AS o ON o.id = m.org_id"
+    )
+    where = "t.public_id = %s AND t.revoked_at IS NULL AND t.org_id = m.org_id"
+    # Table and column names come from the models' own metadata; the token id is a parameter.
+    return f"SELECT {columns} FROM {joined} WHERE {where} LIMIT 1"  # noqa: S608
+
+
+def _from_row(row: tuple) -> list:
+    objects, start = [], 0
+    for _alias, model in _TOKEN_PARTS:
+        fields = model._meta.concrete_fields
+        values = list(row[start : start + len(fields)])
+        for index, field in enumerate(fields):
+            for converter in field.get_db_converters(connection):
+                values[index] = converter(values[index], field, connection)
+        objects.append(model.from_db(connection.alias, [field.attname for field in fields], values))
+        start += len(fields)
+    return objects
 
 
 def audit_events_visible_to(member: Membership, *, kind: str | None = None) -> QuerySet[AuditEvent]:

@@ -34,6 +34,14 @@ def fresh_throttle_counters():
     caches["throttle"].key_prefix = f"throttle-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_waiting_marks(monkeypatch):
+    """The marks of queued jobs live in the broker's Redis too, where a test's job never runs."""
+    from smarketing import queue
+
+    monkeypatch.setattr(queue, "waiting_prefix", f"waiting-test-{uuid.uuid4().hex}")
+
+
 @pytest.fixture
 def acme(db):
     return OrganizationFactory(name="Acme", slug="acme")

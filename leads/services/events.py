@@ -68,8 +68,11 @@ def _create_assets(org: Organization, to_create: dict[str, EventInput]) -> None:
 # A lead already noted as engaged keeps its note under a shared lock: concurrent batches naming the
 # same leads do not queue behind each other, while an evaluation job cannot claim (delete) the note
 # until this commits; if one claimed it first, the lock waits for it and the lead is noted anew.
-# The job sent after every batch with new events then sees these events. New notes go in lead id
-# order, so batches naming the same new leads wait on each other in one order.
+# The notes are found lead by lead (LATERAL, through the unique index): scanning the organization's
+# notes would make every batch slower the longer the evaluation job lags behind.
+# Every batch with new events nudges the evaluation job once it commits, so a job sees these
+# events (see nudge_evaluation). New notes go in lead id order, so batches naming the same new
+# leads wait on each other in one order.
 _INSERT_SQL = """
 WITH v AS (
     SELECT r.*,
@@ -98,9 +101,11 @@ WITH v AS (
     ON CONFLICT DO NOTHING
     RETURNING id, lead_id
 ), kept AS (
-    SELECT note.lead_id FROM leads_pendingevaluation AS note
-    WHERE note.org_id = %(org)s AND note.engaged AND note.lead_id IN (SELECT lead_id FROM ins)
-    FOR KEY SHARE
+    SELECT note.lead_id FROM (SELECT DISTINCT lead_id FROM ins) AS touched, LATERAL (
+        SELECT n.lead_id FROM leads_pendingevaluation AS n
+        WHERE n.org_id = %(org)s AND n.lead_id = touched.lead_id AND n.engaged
+        FOR KEY SHARE
+    ) AS note
 ), noted AS (
     INSERT INTO leads_pendingevaluation (org_id, lead_id, since, engaged)
     SELECT %(org)s, lead_id, %(now)s, true FROM (SELECT DISTINCT lead_id FROM ins) AS touched

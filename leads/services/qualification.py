@@ -29,7 +29,7 @@ from leads.services.engagement import CHUNK, rescore_leads
 from leads.services.handoff import mark_handed_off_leads_reengaged
 from leads.services.lifecycle import change_lead_status
 from smarketing.errors import DomainError
-from smarketing.queue import enqueue_on_commit
+from smarketing.queue import enqueue_on_commit, enqueue_once_on_commit, job_started
 
 logger = logging.getLogger(__name__)
 S = Lead.Status
@@ -151,13 +151,26 @@ def note_leads_to_evaluate(*, org_id: int, lead_ids: list[int]) -> None:
 
 
 def nudge_evaluation(*, org_id: int) -> None:
+    """Have a job evaluate the organization's noted leads once this commits.
+
+    One message per organization waits in the queue at a time: a batch committing while one waits
+    is seen by that job, since the job starts reading notes only after it has cleared its mark
+    (evaluate_pending). A batch committing after that sends a job of its own; so does the batch
+    whose note the job skipped as locked (a lead the batch kept noted): it nudges once it commits.
+    """
     from leads.tasks import evaluate_pending_task
 
-    enqueue_on_commit(evaluate_pending_task, org_id)
+    enqueue_once_on_commit(evaluate_pending_task, org_id, waiting=_evaluation_waiting(org_id))
+
+
+def _evaluation_waiting(org_id: int) -> str:
+    return f"evaluate-pending:{org_id}"
 
 
 def evaluate_pending(*, org_id: int) -> int:
     """Rescore and re-evaluate every noted lead of the organization, a chunk per transaction."""
+    # Before the first note is read: notes committed from here on send a job of their own.
+    job_started(_evaluation_waiting(org_id))
     done = 0
     while True:
         with transaction.atomic():
