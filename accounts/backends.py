@@ -6,27 +6,22 @@ from django.contrib.sessions.backends import db
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import User
+from accounts.selectors import signed_in_memberships
 
 
 class MemberBackend(ModelBackend):
     """ModelBackend whose `get_user` also reads the user's active memberships, in the same query.
 
     The membership middleware needs them on every page view; reading the user alone first cost a
-    round trip and an ORM query of its own. A user with no active membership is read as Django does.
+    round trip and a query of its own. A user with no active membership is read as Django does.
     """
 
     def get_user(self, user_id) -> User | None:
-        memberships = list(
-            Membership.objects.filter(user_id=user_id, is_active=True, user__is_active=True)
-            .select_related("user", "org")
-            .order_by("joined_at", "id")
-        )
+        memberships = signed_in_memberships(user_id=user_id)
         if not memberships:
             return super().get_user(user_id)
         user = memberships[0].user
-        for membership in memberships:
-            membership.user = user
         # Read by accounts.middleware for this request only: later changes go through memberships_of().
         user.memberships_at_sign_in = memberships
         return user

@@ -17,17 +17,14 @@ from accounts.models import (
     normalize_email,
 )
 from accounts.roles import Capability, Role
+from smarketing import joined_rows
 
 
 def memberships_of(user: User) -> list[Membership]:
-    """The user's active memberships, oldest first: one query serves the page and its org switcher."""
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True, user__is_active=True)
-        .select_related("org")
-        .order_by("joined_at", "id")
-    )
+    """The user's active memberships, oldest first, with their organizations: one query serves the
+    page and its org switcher."""
+    memberships = signed_in_memberships(user_id=user.pk)
     for membership in memberships:
-        # The user is at hand: reading their row again in the join costs every page view a third of this query.
         membership.user = user
     return memberships
 
@@ -74,18 +71,14 @@ def token_members_for(member: Membership) -> QuerySet[Membership]:
 
 
 def find_api_token(*, public_id: str) -> ApiToken | None:
-    """The unrevoked token with this id, its member, the member's person and organization: one row.
-
-    Read on every API call. Building this select_related query through the ORM costs more than the
-    database takes to answer it (about 1.5 ms on a shared machine), so its SQL is built once from the
-    models' fields and the row is turned into the four objects as the ORM would.
-    """
+    """The unrevoked token with this id, its member, the member's person and organization: one row,
+    read on every API call by one plain query (smarketing.joined_rows)."""
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [public_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    token, member, user, org = _from_row(row)
+    token, member, user, org = joined_rows.instances(row, _TOKEN_PARTS)
     member.user, member.org = user, org
     token.member = member
     # One join less: a token's organization is its member's (the query checks they agree).
@@ -98,30 +91,42 @@ _TOKEN_PARTS = (("t", ApiToken), ("m", Membership), ("u", User), ("o", Organizat
 
 @cache
 def _token_sql() -> str:
-    columns = ", ".join(
-        f'{alias}."{field.column}"' for alias, model in _TOKEN_PARTS for field in model._meta.concrete_fields
-    )
-    table = {alias: model._meta.db_table for alias, model in _TOKEN_PARTS}
-    joined = (
-        f"{table['t']} AS t JOIN {table['m']} AS m ON m.id = t.member_id "
-        f"JOIN {table['u']} AS u ON u.id = m.user_id JOIN {table['o']} AS o ON o.id = m.org_id"
-    )
-    where = "t.public_id = %s AND t.revoked_at IS NULL AND t.org_id = m.org_id"
     # Table and column names come from the models' own metadata; the token id is a parameter.
-    return f"SELECT {columns} FROM {joined} WHERE {where} LIMIT 1"  # noqa: S608
+    return f"""
+        SELECT {joined_rows.columns(_TOKEN_PARTS)}
+        FROM accounts_apitoken AS t JOIN accounts_membership AS m ON m.id = t.member_id
+        JOIN accounts_user AS u ON u.id = m.user_id JOIN accounts_organization AS o ON o.id = m.org_id
+        WHERE t.public_id = %s AND t.revoked_at IS NULL AND t.org_id = m.org_id LIMIT 1
+    """  # noqa: S608
 
 
-def _from_row(row: tuple) -> list:
-    objects, start = [], 0
-    for _alias, model in _TOKEN_PARTS:
-        fields = model._meta.concrete_fields
-        values = list(row[start : start + len(fields)])
-        for index, field in enumerate(fields):
-            for converter in field.get_db_converters(connection):
-                values[index] = converter(values[index], field, connection)
-        objects.append(model.from_db(connection.alias, [field.attname for field in fields], values))
-        start += len(fields)
-    return objects
+def signed_in_memberships(*, user_id: int) -> list[Membership]:
+    """The user's active memberships, oldest first, with their organizations, read together with
+    the user's own row by one plain query (every signed-in page view needs both); each membership
+    holds the same user object. Empty for a user with no active membership, or who is not active."""
+    with connection.cursor() as cursor:
+        cursor.execute(_signed_in_sql(), [user_id])
+        rows = cursor.fetchall()
+    memberships = []
+    for row in rows:
+        membership, user, org = joined_rows.instances(row, _MEMBER_PARTS)
+        membership.user = memberships[0].user if memberships else user
+        membership.org = org
+        memberships.append(membership)
+    return memberships
+
+
+_MEMBER_PARTS = (("m", Membership), ("u", User), ("o", Organization))
+
+
+@cache
+def _signed_in_sql() -> str:
+    return f"""
+        SELECT {joined_rows.columns(_MEMBER_PARTS)}
+        FROM accounts_membership AS m JOIN accounts_user AS u ON u.id = m.user_id
+        JOIN accounts_organization AS o ON o.id = m.org_id
+        WHERE m.user_id = %s AND m.is_active AND u.is_active ORDER BY m.joined_at, m.id
+    """  # noqa: S608
 
 
 def audit_events_visible_to(member: Membership, *, kind: str | None = None) -> QuerySet[AuditEvent]:

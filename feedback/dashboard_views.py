@@ -103,7 +103,7 @@ def _freshness(cards: list[dict]) -> dict:
 
 
 def _dashboard_figures(scope: Scope, common: dict) -> dict[str, str]:
-    """Every figure of the dashboard but the SLA's, rendered: the pieces before and after the SLA card."""
+    """Every figure of the dashboard, rendered: the pieces before the SLA card, the card, and after it."""
     query = common["query"]
     visible = {name for name in FIGURES if figure_visible(scope, name)}
     cards: dict[str, dict] = {}
@@ -135,10 +135,14 @@ def _dashboard_figures(scope: Scope, common: dict) -> dict[str, str]:
         "cards": {name.replace("-", "_"): card for name, card in cards.items()},
         "close_rates": [cards[f"close-rates-by-{by}"] for by in ("source", "campaign", "version")],
     }
-    return {
+    pieces = {
         piece.replace("-", "_"): render_to_string(f"feedback/dashboard/figures.html#{piece}", context)
         for piece in ("before-sla", "after-sla")
     }
+    sla = figure(scope, "sla")
+    objectives = [(o, charts.sla_chart(o)) for o in sla.summary["objectives"]]
+    card = _card(scope, "sla", sla, None, query, objectives=objectives)
+    return pieces | {"sla": render_to_string("feedback/dashboard/sla.html", {"card": card})}
 
 
 @member_required()
@@ -153,13 +157,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     decides = ["dashboard", *context["problems"], str(context["dates_out_of_band"]), str(context["own_figures"]),
                timezone.get_current_timezone_name()]  # fmt: skip
     kept = cached_html(scope, decides, lambda: _dashboard_figures(scope, context))
-    # The SLA's snapshots are written by the agreement's own jobs, not by the refresh: read afresh.
-    sla = figure(scope, "sla")
-    objectives = [(o, charts.sla_chart(o)) for o in sla.summary["objectives"]]
-    context |= {
-        "kept": {piece: mark_safe(html) for piece, html in kept.items()},  # noqa: S308 -- our own rendered templates
-        "sla": _card(scope, "sla", sla, None, context["query"], objectives=objectives),
-    }
+    context["kept"] = {piece: mark_safe(html) for piece, html in kept.items()}  # noqa: S308 -- our own rendered templates
     return _page(request, "feedback/dashboard/page.html", context)
 
 

@@ -29,6 +29,12 @@ def business_hours_of(org: Organization) -> BusinessHours:
     )
 
 
+def compliance_generation_key(org_id: int) -> str:
+    """The cache key naming the organization's current compliance snapshots (and agreement): a new
+    value each time they change, so what was rendered from the old ones is told apart."""
+    return f"sla:{org_id}:compliance-generation"
+
+
 def active_agreement(*, org_id: int) -> Agreement | None:
     return Agreement.objects.filter(org_id=org_id, status=Agreement.Status.ACTIVE).first()
 

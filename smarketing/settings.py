@@ -187,6 +187,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "smarketing_cache",
     },
+    # Per process, for what may lag a few minutes and is read on every view of a page (the
+    # dashboard's list of sources): no round trip at all.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
     "throttle": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,

@@ -1,5 +1,7 @@
 """The "All leads" page of an org with 100k leads (among 1M at full scale) vs a minimal JSON view."""
 
+from django.db import connection
+
 from accounts.models import Membership, User
 from accounts.roles import Role
 from bench.data import bench_org, session_cookie
@@ -20,6 +22,10 @@ def marketer() -> Membership:
 
 def run(*, scale: str, env: dict) -> list[Result]:
     cookie = session_cookie(marketer())
+    # The list as autovacuum keeps it: the lead upsert just before rewrote half the leads, and their
+    # pages would otherwise send the count's index-only scan to the table for every row it counts.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leads_lead")
     seconds = 6 if scale == "small" else 12
     runs: dict[str, list[dict]] = {"baseline": [], "page": []}
     with gunicorn(env) as base:

@@ -15,6 +15,7 @@ from uuid import uuid4
 from django.core.cache import cache
 
 from feedback.dashboards.scope import Figures, Scope
+from sla.selectors import compliance_generation_key
 
 # A day is plenty: an organization's snapshots are refreshed every few minutes.
 KEEP_SECONDS = 24 * 3600
@@ -26,12 +27,13 @@ def _generation_key(org_id: int) -> str:
 
 def _generation(org_id: int) -> str:
     key = _generation_key(org_id)
-    generation = cache.get(key)
-    if generation is None:
-        # add(): when two views start a generation at once, both then use the one stored first.
-        cache.add(key, uuid4().hex, KEEP_SECONDS)
-        generation = cache.get(key)
-    return generation
+    return cache.get(key) or _started(key)
+
+
+def _started(key: str) -> str | None:
+    # add(): when two views start a generation at once, both then use the one stored first.
+    cache.add(key, uuid4().hex, KEEP_SECONDS)
+    return cache.get(key)
 
 
 def new_generation(*, org_id: int) -> None:
@@ -68,17 +70,19 @@ def cached_html(scope: Scope, what: list[str], render: Callable[[], dict[str, st
     `what` names the pieces and everything else that decides them beyond the scope (the problems
     shown, the time zone the times are written in). What `render` returns must hold nothing of one
     response (a CSP nonce, a CSRF token): it is sent again to everyone of the same role and filters.
-    The generation is stored with the pieces, so one read fetches both and a piece made before
-    the last refresh is told apart; it is read before rendering, so a refresh that lands meanwhile
-    leaves a piece marked old rather than fresh.
+    The pieces count for the snapshots' generation and the SLA compliance generation (the SLA card
+    is among them), both stored with the pieces: one read fetches all three, and a piece made
+    before the last refresh of either is told apart. Both are read before rendering, so a refresh
+    that lands meanwhile leaves a piece marked old rather than fresh.
     """
     key = f"dashboards:{scope.org_id}:html:{_asked(scope, what)}"
-    found = cache.get_many([_generation_key(scope.org_id), key])
-    generation = found.get(_generation_key(scope.org_id)) or _generation(scope.org_id)
+    generation_keys = (_generation_key(scope.org_id), compliance_generation_key(scope.org_id))
+    found = cache.get_many([*generation_keys, key])
+    generations = tuple(found.get(name) or _started(name) for name in generation_keys)
     stored = found.get(key)
-    if stored is not None and generation is not None and stored[0] == generation:
+    if stored is not None and None not in generations and stored[0] == generations:
         return stored[1]
     pieces = render()
-    if generation is not None:
-        cache.set(key, (generation, pieces), KEEP_SECONDS)
+    if None not in generations:
+        cache.set(key, (generations, pieces), KEEP_SECONDS)
     return pieces

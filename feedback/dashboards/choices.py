@@ -3,7 +3,7 @@ territories, read from lookup tables and the snapshots (never from the leads).""
 
 import json
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 from accounts.models import Membership
@@ -18,7 +18,8 @@ def campaign_choices(member: Membership) -> list[tuple[int, str]]:
 
 
 def source_choices(member: Membership) -> list[str]:
-    """The sources the snapshots know, cached: listing them reads every snapshot row of the organization."""
+    """The sources the snapshots know, kept a few minutes in each process: listing them reads every
+    snapshot row of the organization, and the filter is on every view of the dashboard."""
 
     def distinct_sources() -> list[str]:
         with connection.cursor() as cursor:
@@ -28,7 +29,7 @@ def source_choices(member: Membership) -> list[str]:
             )
             return [source for (source,) in cursor.fetchall()]
 
-    return cache.get_or_set(f"dashboard-sources:{member.org_id}", distinct_sources, SOURCES_FOR)
+    return caches["local"].get_or_set(f"dashboard-sources:{member.org_id}", distinct_sources, SOURCES_FOR)
 
 
 def rep_choices(member: Membership) -> list[tuple[int, str]]:

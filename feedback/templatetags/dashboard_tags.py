@@ -33,7 +33,8 @@ def table_rows(figures: Figures) -> list[list[tuple[str, bool]]]:
 
 @register.filter
 def number(value, decimals: int = 1) -> str:
-    """A headline figure: "–" when there is none."""
-    if value is None:
+    """A headline figure: "–" when there is none (also when the template found nothing to show,
+    as for an objective signed a moment ago, before its first period is measured)."""
+    if value is None or value == "":
         return "–"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.{decimals}f}"

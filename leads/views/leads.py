@@ -1,5 +1,7 @@
 """The lead pages marketing works in: the filterable list of every lead, and one lead in full."""
 
+import hashlib
+
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -52,6 +54,10 @@ def query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def page_or_region(request: HttpRequest, template: str, region: str, context: dict) -> HttpResponse:
     """The whole page, or for htmx only its region (`template#region`)."""
     response = TemplateResponse(request, f"{template}#{region}" if request.htmx else template, context)
@@ -64,17 +70,17 @@ def page_or_region(request: HttpRequest, template: str, region: str, context: di
 @require_GET
 def list_leads(request: HttpRequest) -> HttpResponse:
     member = request.member
-    filters = LeadPageFilter(
-        request.GET,
-        queryset=leads_visible_to(member),
-        **lead_filter_choices(member),
-    )
+    choices = lead_filter_choices(member)
+    filters = LeadPageFilter(request.GET, queryset=leads_visible_to(member), **choices)
     # Counted without the company and campaign joins that only the rows shown need.
     page = paginate(request, as_lead_rows(filters.qs), count_cap=LIST_COUNT_CAP, counted=filters.qs)
     context = {
         "filters": filters,
         "page": page,
         "query": query_without_page(request),
+        # The filter bar is made of the choices and the query string alone: rendered once per process
+        # for each of them (templates/leads/list.html), not on every view.
+        "filter_bar_key": _digest(member.org_id, choices, sorted(request.GET.lists())),
     }
     return page_or_region(request, "leads/list.html", "table", context)
 

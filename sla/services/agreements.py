@@ -11,6 +11,7 @@ from accounts.roles import Capability
 from accounts.services import require
 from sla.models import Agreement, AgreementEvent, AgreementSignature, Objective
 from sla.objectives import MARKETING_METRICS, SALES_METRICS, side_of, statement
+from sla.services.compliance import compliance_changed
 from smarketing import signing
 from smarketing.errors import Conflict, DomainError
 
@@ -21,6 +22,8 @@ def _compute_history(agreement: Agreement) -> None:
     from sla.tasks import compute_compliance_task
     from smarketing.queue import enqueue_on_commit
 
+    # Pages show the newly active agreement's objectives at once, before their figures are in.
+    compliance_changed(org_id=agreement.org_id)
     # The trend of the last twelve periods, measured against the newly agreed objectives.
     enqueue_on_commit(compute_compliance_task, agreement.org_id, 12)
 

@@ -7,14 +7,16 @@ closed period is computed once more in full and marked final.
 """
 
 from datetime import date
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
 from sla.models import Objective
 from sla.periods import bounds, period_start, previous_period_starts
-from sla.selectors import active_agreement
+from sla.selectors import active_agreement, compliance_generation_key
 
 # Per metric: rows of (member id, or NULL for everyone; numerator; denominator) for [start, end).
 FIGURES = {
@@ -62,6 +64,17 @@ FIGURES = {
 CLOCK_METRICS = ("response_time", "first_touch_time", "follow_ups")
 
 
+# A day is plenty: compliance is recomputed every few minutes while an agreement is active.
+GENERATION_KEPT = 24 * 3600
+
+
+def compliance_changed(*, org_id: int) -> None:
+    """The organization's compliance figures or agreement changed: pages rendered from the old ones
+    (the dashboard keeps its SLA card) no longer count. Written in the caller's transaction (the
+    cache is PostgreSQL's), so it counts exactly when the new snapshots do."""
+    cache.set(compliance_generation_key(org_id), uuid4().hex, GENERATION_KEPT)
+
+
 def _value(objective: Objective, numerator: int, denominator: int) -> float | None:
     if not objective.is_share:
         return float(numerator)
@@ -105,6 +118,7 @@ def compute_compliance(*, objective: Objective, start: date, final: bool = False
                 [s[3] for s in snapshots], [s[4] for s in snapshots], [s[5] for s in snapshots],
             ],
         )  # fmt: skip
+    compliance_changed(org_id=org.pk)
     return len(snapshots)
 
 

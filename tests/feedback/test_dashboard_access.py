@@ -371,3 +371,34 @@ def test_sla_compliance_reads_the_snapshots_each_role_may_see(data, agreement, m
             ).first()  # fmt: skip
             assert period["value"] == (snapshot.value if snapshot else None)
     assert figures.as_of is not None
+
+
+def test_the_kept_sla_card_follows_the_agreement_and_its_compliance_runs(data, marketing_manager, sales_manager):
+    browser = signed_in(sales_manager)
+    url = reverse("feedback:dashboard") + QUERY
+
+    def sla_card() -> str:
+        return browser.get(url).context["kept"]["sla"]
+
+    assert "No signed agreement yet" in sla_card()
+    assert "No signed agreement yet" in sla_card(), "a repeat view sends the card as kept"
+
+    # Signing makes the agreement active: its objectives show at once, before any figure is in.
+    draft = create_agreement(by=sales_manager)
+    update_agreement(by=sales_manager, agreement=draft, name="SLA", summary="", at_risk_share=0.75, objectives=[
+        {"metric": "mqls_delivered", "target": 2},
+    ])  # fmt: skip
+    propose_agreement(by=sales_manager, agreement=draft)
+    sign_agreement(by=marketing_manager, agreement=draft)
+    sign_agreement(by=sales_manager, agreement=draft)
+    card = sla_card()
+    assert "No signed agreement yet" not in card and card.count('data-testid="sla-objective"') == 1
+    assert "No figure yet" in card and "as of" not in card
+
+    # A compliance run writes the figures: the next view shows them, as of that run.
+    compute_history(org_id=data.org.pk)
+    card = sla_card()
+    assert "No figure yet" not in card and "as of" in card
+    shown = ComplianceSnapshot.objects.filter(org=data.org, scope="org", period_start__lte=BOTH[1])
+    delivered = shown.order_by("-period_start").first()
+    assert f'<strong class="text-body">{int(delivered.value)}</strong>' in card

@@ -79,7 +79,11 @@ def wait_for(condition, what: str, worker: subprocess.Popen | None = None, secon
 
 def backend_waiting_on_lock(db: psycopg.Connection) -> int | None:
     """The PostgreSQL backend of the worker, once it waits for the lock the test holds."""
-    row = db.execute("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid() LIMIT 1").fetchone()
+    # pg_locks is the whole server's: only this test database's backends count.
+    row = db.execute(
+        "SELECT l.pid FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+        " WHERE NOT l.granted AND l.pid <> pg_backend_pid() AND a.datname = current_database() LIMIT 1"
+    ).fetchone()
     return row[0] if row else None
 
 
