@@ -13,6 +13,7 @@ from django import forms
 from accounts.models import Membership
 from feedback.dashboards import Filters, may_filter_by_rep, month_before
 from feedback.dashboards.choices import filter_choices, source_choices
+from smarketing.filters import CopiedPerView
 
 PERIODS = [
     ("last_90_days", "Last 90 days"),
@@ -110,3 +111,6 @@ class DashboardFilterForm(forms.Form):
         labels = {"period": "Period", "start": "Start date", "end": "End date", "campaign": "Campaign",
                   "source": "Source", "rep": "Rep", "team": "Team"}  # fmt: skip
         return [f"{labels.get(name, name)}: {' '.join(errors)}" for name, errors in self.errors.items()]
+
+
+DashboardFilterForm.base_fields = CopiedPerView(DashboardFilterForm.base_fields)

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from leads.models import Lead
-from smarketing.filters import WholeNumberFilter
+from smarketing.filters import CopiedPerView, WholeNumberFilter
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -55,27 +55,6 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         ordering = [self.get_ordering_value(param) for param in value or [] if param]
         return qs.order_by(*ordering, "-id") if ordering else qs
-
-
-class CopiedPerView(dict):
-    """Filters or form fields that a page view copies one level deep instead of all the way down.
-
-    Django copies every filter of a filter set, and every field of a form, with deepcopy on each
-    view, down to each choice and widget attribute: most of the filter bar's cost. A view sets only a
-    filter's model and parent, and a field's choices (which go to its widget too), so the filters
-    and fields, and the fields' widgets, are copied; what they hold is shared, and never changed.
-    """
-
-    def __deepcopy__(self, memo) -> dict:
-        copies = {}
-        for name, item in self.items():
-            copies[name] = copy.copy(item)
-            if isinstance(item, forms.Field):
-                copies[name].widget = copy.copy(item.widget)
-            elif item.method is not None:
-                # A filter by method holds a callable bound to the filter: bind the copy's to the copy.
-                copies[name].method = item.method
-        return copies
 
 
 @cache
