@@ -440,8 +440,8 @@ def qualified_queue(member: Membership) -> QuerySet:
     )
 
 
-def touches_of(*, org_id: int, lead_ids: list[int], now) -> dict[int, list]:
-    """The leads' touches that still count (within the engagement horizon), by lead, oldest first."""
+def touches_of(*, org_id: int, lead_ids: list[int], now, within: timedelta = HORIZON) -> dict[int, list]:
+    """The leads' touches of the last `within` (at most the engagement horizon), by lead, oldest first."""
     found: dict[int, list] = {}
     # One plain query per chunk of leads, a few touches each: the ORM's per-row work cost more than
     # the query. In time order, so a lead's score adds up the same way every time.
@@ -452,7 +452,7 @@ def touches_of(*, org_id: int, lead_ids: list[int], now) -> dict[int, list]:
             WHERE org_id = %s AND lead_id = ANY(%s) AND occurred_at >= %s
             ORDER BY lead_id, occurred_at, id
             """,
-            [org_id, list(lead_ids), now - HORIZON],
+            [org_id, list(lead_ids), now - min(within, HORIZON)],
         )
         for lead_id, kind, at, asset_id in cursor.fetchall():
             found.setdefault(lead_id, []).append(ContentTouch(kind, at, asset_id))
@@ -467,8 +467,12 @@ class LeadToEvaluate:
     facts: LeadFacts
 
 
-def leads_to_evaluate(*, org_id: int, lead_ids: list[int], now, with_touches: bool) -> list[LeadToEvaluate]:
-    """These leads as the evaluation takes them, in id order: status, facts and (if asked) touches."""
+def leads_to_evaluate(
+    *, org_id: int, lead_ids: list[int], now, touches_within: timedelta | None
+) -> list[LeadToEvaluate]:
+    """These leads as the evaluation takes them, in id order: status, facts and the touches of the
+    last `touches_within` (none if None). The facts carry the lead's kept-current engagement score,
+    so touches older than any rule looks at (the criteria's touch_window) change nothing."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -479,7 +483,9 @@ def leads_to_evaluate(*, org_id: int, lead_ids: list[int], now, with_touches: bo
             [org_id, list(lead_ids)],
         )
         rows = cursor.fetchall()
-    touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now) if with_touches and rows else {}
+    touches = {}
+    if touches_within is not None and rows:
+        touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now, within=touches_within)
     return [
         LeadToEvaluate(
             lead_id, status, by_hand,

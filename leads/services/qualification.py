@@ -23,7 +23,6 @@ from leads.selectors import (
     asset_topics_of,
     criteria_of,
     leads_to_evaluate,
-    needs_touches,
 )
 from leads.services.engagement import CHUNK, rescore_leads
 from leads.services.handoff import mark_handed_off_leads_reengaged
@@ -48,7 +47,7 @@ def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: dateti
         # No row locks: the status is written only where it is still what was read (see _store), so a
         # hand-off made meanwhile wins and this evaluation leaves that lead alone.
         leads = leads_to_evaluate(
-            org_id=version.org_id, lead_ids=lead_ids, now=now, with_touches=needs_touches(criteria)
+            org_id=version.org_id, lead_ids=lead_ids, now=now, touches_within=criteria.touch_window
         )
         if not leads:
             return 0
