@@ -128,8 +128,9 @@ class ContentTouch(NamedTuple):
     asset_id: int | None
 
 
-@dataclass(frozen=True)
-class LeadFacts:
+class LeadFacts(NamedTuple):
+    """What the rules judge of one lead (a tuple: a re-evaluation reads thousands per chunk)."""
+
     country: str = ""
     region: str = ""
     employees: int | None = None
@@ -168,12 +169,11 @@ class RuleOutcome(NamedTuple):
                 "weight": self.weight}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     fit_score: int
     engagement_score: float
     qualified: bool
-    outcomes: tuple[RuleOutcome, ...] = field(default_factory=tuple)
+    outcomes: tuple[RuleOutcome, ...] = ()
 
     @property
     def summary(self) -> str:

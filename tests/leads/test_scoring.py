@@ -197,15 +197,15 @@ def test_touches_older_than_the_criteria_look_change_no_evaluation(rules, facts,
     # What a re-evaluation relies on to read fewer touches: given the lead's kept-current score,
     # only the touches within the longest rule window (at most the engagement horizon) matter.
     criteria = Criteria(rules, 50, 2.0)
-    facts = LeadFacts(**{**facts.__dict__, "engagement_score": round(kept_score, 1)})
+    facts = facts._replace(engagement_score=round(kept_score, 1))
     horizon = [t for t in facts.touches if t.occurred_at >= NOW - HORIZON]
-    full = evaluate(criteria, LeadFacts(**{**facts.__dict__, "touches": tuple(horizon)}), NOW, asset_topics={7: []})
+    full = evaluate(criteria, facts._replace(touches=tuple(horizon)), NOW, asset_topics={7: []})
     if criteria.touch_window is None:
         assert not any(rule.attribute in (A.ENGAGEMENT, A.CONTENT) for rule in rules)
         read = ()
     else:
         read = tuple(t for t in horizon if t.occurred_at >= NOW - criteria.touch_window)
-    assert evaluate(criteria, LeadFacts(**{**facts.__dict__, "touches": read}), NOW, asset_topics={7: []}) == full
+    assert evaluate(criteria, facts._replace(touches=read), NOW, asset_topics={7: []}) == full
 
 
 def test_the_touch_window_is_the_longest_rule_window_within_the_horizon():
