@@ -107,9 +107,12 @@ def _store(version: CriteriaVersion, leads: list[LeadToEvaluate], evaluations: l
                 version.org_id, now, now, version.pk, version.org_id, f"Criteria version {version.number}", now,
             ],
         )  # fmt: skip
+        # RuleOutcome.as_dict, unrolled: five outcomes a lead, a thousand leads a chunk. A result is a
+        # StrEnum, written as its text.
         rows = [
             {"lead_id": lead_id, "fit": e.fit_score, "engagement": e.engagement_score, "qualified": e.qualified,
-             "outcomes": [o.as_dict() for o in e.outcomes]}
+             "outcomes": [{"rule": rule, "result": result, "reason": reason, "required": required, "weight": weight}
+                          for rule, result, reason, required, weight in e.outcomes]}
             for lead_id, e in zip(ids, evaluations, strict=True)
         ]  # fmt: skip
         # One JSON document for the chunk (jsonb_to_recordset): passing each lead's outcomes as a text
