@@ -17,7 +17,7 @@ class Result:
     candidate: list[float]
     # "higher" when more is better (throughput), "lower" when less is (seconds).
     better: str
-    goal: float
+    goal: float | None  # None: a figure shown for context, with no goal to meet
     goal_text: str
     notes: dict = field(default_factory=dict)
 
@@ -27,7 +27,9 @@ class Result:
         return statistics.median(self.candidate) / statistics.median(self.baseline)
 
     @property
-    def met(self) -> bool:
+    def met(self) -> bool | None:
+        if self.goal is None:
+            return None
         return self.ratio >= self.goal if self.better == "higher" else self.ratio <= self.goal
 
     def line(self) -> str:
@@ -36,7 +38,7 @@ class Result:
             f"{self.scenario:<28} median {statistics.median(c):>10.2f} {self.unit:<8} "
             f"min {min(c):>10.2f} max {max(c):>10.2f}  "
             f"baseline {statistics.median(self.baseline):>10.2f}  ratio {self.ratio:>6.3f}  "
-            f"goal {self.goal_text:<8} {'MET' if self.met else 'MISSED'}"
+            f"goal {self.goal_text:<8} {'' if self.met is None else 'MET' if self.met else 'MISSED'}"
         )
 
     def as_dict(self) -> dict:

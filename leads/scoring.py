@@ -6,14 +6,14 @@ fit score (0-100, the share of weight held). A lead qualifies when every require
 the fit and engagement scores reach the version's thresholds.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from leads.engagement import engagement_score
+from leads.engagement import HORIZON, engagement_score
 
 
 class Attribute(StrEnum):
@@ -94,14 +94,30 @@ class Criteria:
     rules: tuple[Rule, ...]
     min_fit_score: int = 0
     min_engagement_score: float = 0.0
-    # Each rule in words and its values made ready to compare, worked out once: a re-evaluation
+    # Each rule in words and its check with the values made ready, worked out once: a re-evaluation
     # judges thousands of leads by the same rules.
     texts: tuple[str, ...] = field(init=False, compare=False, repr=False)
-    plans: tuple["_Plan", ...] = field(init=False, compare=False, repr=False)
+    checks: tuple["_Check", ...] = field(init=False, compare=False, repr=False)
+    total_weight: int = field(init=False, compare=False, repr=False)
+    # How far back any rule looks at touches (never beyond the engagement horizon), or None when no
+    # rule does: a lead's older touches cannot change its evaluation, given its kept-current score.
+    touch_window: timedelta | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "texts", tuple(describe(rule) for rule in self.rules))
-        object.__setattr__(self, "plans", tuple(_Plan.of(rule) for rule in self.rules))
+        object.__setattr__(
+            self,
+            "checks",
+            tuple(
+                _Check(text, rule.required, 0 if rule.required else rule.weight, _judge_for(rule))
+                for rule, text in zip(self.rules, self.texts, strict=True)
+            ),
+        )
+        object.__setattr__(self, "total_weight", sum(rule.weight for rule in self.rules if not rule.required))
+        days = [
+            rule.value["days"] for rule in self.rules if rule.attribute in (Attribute.ENGAGEMENT, Attribute.CONTENT)
+        ]
+        object.__setattr__(self, "touch_window", min(timedelta(days=max(days)), HORIZON) if days else None)
 
 
 class ContentTouch(NamedTuple):
@@ -112,8 +128,9 @@ class ContentTouch(NamedTuple):
     asset_id: int | None
 
 
-@dataclass(frozen=True)
-class LeadFacts:
+class LeadFacts(NamedTuple):
+    """What the rules judge of one lead (a tuple: a re-evaluation reads thousands per chunk)."""
+
     country: str = ""
     region: str = ""
     employees: int | None = None
@@ -138,8 +155,9 @@ class LeadFacts:
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class RuleOutcome:
+class RuleOutcome(NamedTuple):
+    """One rule's verdict on one lead (a tuple: a re-evaluation makes millions of them)."""
+
     rule: str
     result: Result
     reason: str
@@ -151,12 +169,11 @@ class RuleOutcome:
                 "weight": self.weight}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     fit_score: int
     engagement_score: float
     qualified: bool
-    outcomes: tuple[RuleOutcome, ...] = field(default_factory=tuple)
+    outcomes: tuple[RuleOutcome, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -192,117 +209,194 @@ def describe(rule: Rule) -> str:
     raise ValueError(f"unknown operator {rule.operator}")
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """A rule's values as its checks use them, for every lead alike."""
+Judge = Callable[[LeadFacts, datetime, Mapping[int, Iterable[str]]], tuple[Result, str]]
 
-    label: str
-    wanted: frozenset[str] = frozenset()  # lower-cased, for in / not_in / any_of
-    shown: str = ""  # the rule's values in words
-    low: float = 0.0
-    high: float = 0.0
-    since: timedelta = timedelta()
 
-    @classmethod
-    def of(cls, rule: Rule) -> "_Plan":
-        attribute, value, label = rule.attribute, rule.value, LABELS[rule.attribute]
-        if attribute == Attribute.ENGAGEMENT:
-            return cls(
-                label, shown=_number(value["score"]), low=float(value["score"]), since=timedelta(days=value["days"])
-            )
-        if attribute == Attribute.CONTENT:
-            return cls(label)
-        if attribute == Attribute.PAIN_POINT:
-            return cls(label, frozenset(w.lower() for w in value or ()), _list(value or ()))
-        if attribute in NUMBERS:
-            if rule.operator == Operator.BETWEEN:
-                low, high = float(value[0]), float(value[1])
-                return cls(label, shown=f"{_number(low)}–{_number(high)}", low=low, high=high)
-            if rule.operator == Operator.KNOWN:
-                return cls(label)
-            return cls(label, shown=_number(value), low=float(value))
-        return cls(label, frozenset(str(w).lower() for w in value), _list(_display(attribute, v) for v in value))
+class _Check(NamedTuple):
+    text: str
+    required: bool
+    weight: int  # what the rule adds to the fit score when it holds: 0 for a required rule
+    judge: Judge
+
+
+# Distinct values a check keeps the verdict of (countries, head counts, scores): the same value gets
+# the same result and reason, so thousands of leads share a few hundred formatted sentences.
+REMEMBERED = 4096
+
+
+def _remembering(decide: Callable[[object], tuple[Result, str]]) -> Callable[[object], tuple[Result, str]]:
+    verdicts: dict = {}
+
+    def verdict(value) -> tuple[Result, str]:
+        found = verdicts.get(value)
+        if found is None:
+            found = decide(value)
+            if len(verdicts) < REMEMBERED:
+                verdicts[value] = found
+        return found
+
+    return verdict
+
+
+def _judge_for(rule: Rule) -> Judge:
+    """The rule's check, with everything that is the same for every lead worked out here."""
+    attribute, value, label = rule.attribute, rule.value, LABELS[rule.attribute]
+    if attribute == Attribute.ENGAGEMENT:
+        return _engagement_judge(value)
+    if attribute == Attribute.CONTENT:
+        return _content_judge(value)
+    if attribute == Attribute.PAIN_POINT:
+        return _pain_point_judge(rule.operator, value)
+    if attribute in NUMBERS:
+        return _number_judge(label, attribute.value, rule.operator, value)
+    return _list_judge(label, attribute, rule.operator, value)
+
+
+def _engagement_judge(value: dict) -> Judge:
+    span, low, shown = timedelta(days=value["days"]), float(value["score"]), _number(value["score"])
+    start = f"Engagement over the last {value['days']} days "
+
+    def decide(score: float) -> tuple[Result, str]:
+        held = score >= low
+        return _held(held), f"{start}{_number(score)} {'≥' if held else '<'} {shown}"
+
+    verdict = _remembering(decide)
+
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+        # A content touch counts as the touch it is: no copy per lead and rule.
+        return verdict(engagement_score(facts.touches, now, since=now - span))
+
+    return judge
+
+
+def _content_judge(value: dict) -> Judge:
+    span, shown = timedelta(days=value["days"]), _content(value)
+    assets = set(value.get("assets") or [])
+    topic = (value.get("topic") or "").strip().lower()
+    failed = (Result.FAILED, f"No engagement with {shown} in the last {value['days']} days")
+
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+        since = now - span
+        for touch in sorted(facts.touches, key=_touch_time, reverse=True):
+            if touch.occurred_at < since or touch.asset_id is None:
+                continue
+            topics = {t.lower() for t in asset_topics.get(touch.asset_id, ())}
+            if touch.asset_id in assets or (topic and topic in topics):
+                return Result.HELD, f"Engaged with {shown} on {touch.occurred_at:%d %b %Y}"
+        return failed
+
+    return judge
+
+
+def _touch_time(touch: ContentTouch) -> datetime:
+    return touch.occurred_at
+
+
+def _pain_point_judge(operator: Operator, value) -> Judge:
+    wanted, shown = frozenset(w.lower() for w in value or ()), _list(value or ())
+    unknown = (Result.UNKNOWN, "No pain point stated")
+
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+        stated = [p for p in facts.pain_points if p.strip()]
+        if not stated:
+            return unknown
+        if operator == Operator.KNOWN:
+            return Result.HELD, f"Pain point stated: {stated[0]}"
+        matches = [p for p in stated if p.lower() in wanted]
+        if matches:
+            return Result.HELD, f"Pain point “{matches[0]}” is one of {shown}"
+        return Result.FAILED, f"Pain points {_list(stated)} are none of {shown}"
+
+    return judge
+
+
+def _number_judge(label: str, name: str, operator: Operator, value) -> Judge:
+    unknown = (Result.UNKNOWN, f"{label} unknown")
+    if operator == Operator.KNOWN:
+
+        def decide(actual: float) -> tuple[Result, str]:
+            return Result.HELD, f"{label} {_number(actual)} stated"
+
+    elif operator in (Operator.AT_LEAST, Operator.AT_MOST):
+        low, shown = float(value), _number(value)
+        at_least = operator == Operator.AT_LEAST
+
+        def decide(actual: float) -> tuple[Result, str]:
+            if at_least:
+                held = actual >= low
+                return _held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {shown}"
+            held = actual <= low
+            return _held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {shown}"
+
+    else:
+        if operator == Operator.BETWEEN:
+            low, high = float(value[0]), float(value[1])
+            shown = f"{_number(low)}–{_number(high)}"
+        else:
+            low, high, shown = float(value), 0.0, _number(value)
+        inside = f"between {_number(low)} and {_number(high)}"
+
+        def decide(actual: float) -> tuple[Result, str]:
+            if low <= actual <= high:
+                return Result.HELD, f"{label} {_number(actual)} {inside}"
+            where = "below" if actual < low else "above"
+            return Result.FAILED, f"{label} {_number(actual)} {where} the range {shown}"
+
+    # Whole numbers only are remembered: a decimal's zero may carry a sign its text would show.
+    verdict = _remembering(lambda whole: decide(float(whole)))
+
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+        actual = getattr(facts, name)
+        if actual is None:
+            return unknown
+        return verdict(actual) if type(actual) is int else decide(float(actual))
+
+    return judge
+
+
+def _list_judge(label: str, attribute: Attribute, operator: Operator, value) -> Judge:
+    wanted = frozenset(str(w).lower() for w in value)
+    shown = _list(_display(attribute, v) for v in value)
+    unknown = (Result.UNKNOWN, f"{label} unknown")
+    name, keep_inside = attribute.value, operator == Operator.IN
+
+    def decide(actual) -> tuple[Result, str]:
+        inside = str(actual).lower() in wanted
+        verb = ("is" if inside else "is not") + f" one of {shown}"
+        return _held(inside if keep_inside else not inside), f"{label} {_display(attribute, actual)} {verb}"
+
+    verdict = _remembering(decide)
+
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+        actual = getattr(facts, name)
+        if not actual or actual == "unknown":
+            return unknown
+        return verdict(actual) if type(actual) is str else decide(actual)
+
+    return judge
 
 
 def evaluate(
     criteria: Criteria, facts: LeadFacts, now: datetime, *, asset_topics: Mapping[int, Iterable[str]] | None = None
 ) -> Evaluation:
     topics = asset_topics or {}
-    outcomes = tuple(
-        RuleOutcome(text, *_judge(rule, plan, facts, now, topics), rule.required, 0 if rule.required else rule.weight)
-        for rule, plan, text in zip(criteria.rules, criteria.plans, criteria.texts, strict=True)
-    )
-    total = sum(rule.weight for rule in criteria.rules if not rule.required)
-    held = sum(o.weight for o in outcomes if not o.required and o.result == Result.HELD)
+    outcomes = []
+    held = 0
+    required_held = True
+    for text, required, weight, judge in criteria.checks:
+        result, reason = judge(facts, now, topics)
+        outcomes.append(RuleOutcome(text, result, reason, required, weight))
+        if result == Result.HELD:
+            held += weight
+        elif required:
+            required_held = False
+    total = criteria.total_weight
     fit = round(100 * held / total) if total else 100
     engagement = facts.engagement_score
     if engagement is None:
         engagement = engagement_score(facts.touches, now)
-    required_held = all(o.result == Result.HELD for o in outcomes if o.required)
     qualified = required_held and fit >= criteria.min_fit_score and engagement >= criteria.min_engagement_score
-    return Evaluation(fit, engagement, qualified, outcomes)
-
-
-def _judge(rule: Rule, plan: _Plan, facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
-    label, attribute, value = plan.label, rule.attribute, rule.value
-    if attribute == Attribute.ENGAGEMENT:
-        # A content touch counts as the touch it is: no copy per lead and rule.
-        score = engagement_score(facts.touches, now, since=now - plan.since)
-        held = score >= plan.low
-        sign = "≥" if held else "<"
-        return _held(held), f"Engagement over the last {value['days']} days {_number(score)} {sign} {plan.shown}"
-    if attribute == Attribute.CONTENT:
-        return _engaged_with(value, facts, now, asset_topics)
-    if attribute == Attribute.PAIN_POINT:
-        stated = [p for p in facts.pain_points if p.strip()]
-        if not stated:
-            return Result.UNKNOWN, "No pain point stated"
-        if rule.operator == Operator.KNOWN:
-            return Result.HELD, f"Pain point stated: {stated[0]}"
-        matches = [p for p in stated if p.lower() in plan.wanted]
-        if matches:
-            return Result.HELD, f"Pain point “{matches[0]}” is one of {plan.shown}"
-        return Result.FAILED, f"Pain points {_list(stated)} are none of {plan.shown}"
-    actual = getattr(facts, attribute.value)
-    if attribute in NUMBERS:
-        if actual is None:
-            return Result.UNKNOWN, f"{label} unknown"
-        if rule.operator == Operator.KNOWN:
-            return Result.HELD, f"{label} {_number(actual)} stated"
-        return _compare(label, float(actual), rule.operator, plan)
-    if not actual or actual == "unknown":
-        return Result.UNKNOWN, f"{label} unknown"
-    inside = str(actual).lower() in plan.wanted
-    held = inside if rule.operator == Operator.IN else not inside
-    verb = ("is" if inside else "is not") + f" one of {plan.shown}"
-    return _held(held), f"{label} {_display(attribute, actual)} {verb}"
-
-
-def _compare(label: str, actual: float, operator: Operator, plan: _Plan) -> tuple[Result, str]:
-    if operator == Operator.AT_LEAST:
-        held = actual >= plan.low
-        return _held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {plan.shown}"
-    if operator == Operator.AT_MOST:
-        held = actual <= plan.low
-        return _held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {plan.shown}"
-    low, high = plan.low, plan.high
-    if low <= actual <= high:
-        return Result.HELD, f"{label} {_number(actual)} between {_number(low)} and {_number(high)}"
-    where = "below" if actual < low else "above"
-    return Result.FAILED, f"{label} {_number(actual)} {where} the range {plan.shown}"
-
-
-def _engaged_with(value: dict, facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
-    since = now - timedelta(days=value["days"])
-    assets = set(value.get("assets") or [])
-    topic = (value.get("topic") or "").strip().lower()
-    for touch in sorted(facts.touches, key=lambda t: t.occurred_at, reverse=True):
-        if touch.occurred_at < since or touch.asset_id is None:
-            continue
-        topics = {t.lower() for t in asset_topics.get(touch.asset_id, ())}
-        if touch.asset_id in assets or (topic and topic in topics):
-            return Result.HELD, f"Engaged with {_content(value)} on {touch.occurred_at:%d %b %Y}"
-    return Result.FAILED, f"No engagement with {_content(value)} in the last {value['days']} days"
+    return Evaluation(fit, engagement, qualified, tuple(outcomes))
 
 
 def _held(held: bool) -> Result:

@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from psycopg.pq import Format
 
 from accounts.models import Membership
 from accounts.roles import Role
@@ -458,35 +460,41 @@ def qualified_queue(member: Membership) -> QuerySet:
     )
 
 
-def touches_of(*, org_id: int, lead_ids: list[int], now) -> dict[int, list]:
-    """The leads' touches that still count (within the engagement horizon), by lead, oldest first."""
+def touches_of(*, org_id: int, lead_ids: list[int], now, within: timedelta = HORIZON) -> dict[int, list]:
+    """The leads' touches of the last `within` (at most the engagement horizon), by lead, oldest first."""
     found: dict[int, list] = {}
     # One plain query per chunk of leads, a few touches each: the ORM's per-row work cost more than
     # the query. In time order, so a lead's score adds up the same way every time.
     with connection.cursor() as cursor:
+        # Binary rows: psycopg reads thousands of timestamps in C, where Django's text loader for
+        # them is Python. Same instants, in UTC as ever.
+        cursor.cursor.format = Format.BINARY
         cursor.execute(
             """
             SELECT lead_id, kind, occurred_at, asset_id FROM leads_engagementevent
             WHERE org_id = %s AND lead_id = ANY(%s) AND occurred_at >= %s
             ORDER BY lead_id, occurred_at, id
             """,
-            [org_id, list(lead_ids), now - HORIZON],
+            [org_id, list(lead_ids), now - min(within, HORIZON)],
         )
         for lead_id, kind, at, asset_id in cursor.fetchall():
             found.setdefault(lead_id, []).append(ContentTouch(kind, at, asset_id))
     return found
 
 
-@dataclass(frozen=True)
-class LeadToEvaluate:
+class LeadToEvaluate(NamedTuple):
     id: int
     status: str
     qualified_by_hand: bool
     facts: LeadFacts
 
 
-def leads_to_evaluate(*, org_id: int, lead_ids: list[int], now, with_touches: bool) -> list[LeadToEvaluate]:
-    """These leads as the evaluation takes them, in id order: status, facts and (if asked) touches."""
+def leads_to_evaluate(
+    *, org_id: int, lead_ids: list[int], now, touches_within: timedelta | None
+) -> list[LeadToEvaluate]:
+    """These leads as the evaluation takes them, in id order: status, facts and the touches of the
+    last `touches_within` (none if None). The facts carry the lead's kept-current engagement score,
+    so touches older than any rule looks at (the criteria's touch_window) change nothing."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -497,7 +505,9 @@ def leads_to_evaluate(*, org_id: int, lead_ids: list[int], now, with_touches: bo
             [org_id, list(lead_ids)],
         )
         rows = cursor.fetchall()
-    touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now) if with_touches and rows else {}
+    touches = {}
+    if touches_within is not None and rows:
+        touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now, within=touches_within)
     return [
         LeadToEvaluate(
             lead_id, status, by_hand,

@@ -123,8 +123,11 @@ class LeadEvaluation(models.Model):
     """
 
     lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="evaluation")
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    version = models.ForeignKey(CriteriaVersion, on_delete=models.CASCADE, related_name="+")
+    # Indexed together only (leadevaluation_org_version_idx): every re-evaluation rewrites these
+    # rows, and each index costs a write per row. A lone version index would serve only deleting a
+    # draft, which has no evaluations.
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.ForeignKey(CriteriaVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
     fit_score = models.PositiveSmallIntegerField()
     engagement_score = models.FloatField()
     qualified = models.BooleanField()

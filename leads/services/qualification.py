@@ -23,7 +23,6 @@ from leads.selectors import (
     asset_topics_of,
     criteria_of,
     leads_to_evaluate,
-    needs_touches,
 )
 from leads.services.engagement import CHUNK, rescore_leads
 from leads.services.handoff import mark_handed_off_leads_reengaged
@@ -48,7 +47,7 @@ def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: dateti
         # No row locks: the status is written only where it is still what was read (see _store), so a
         # hand-off made meanwhile wins and this evaluation leaves that lead alone.
         leads = leads_to_evaluate(
-            org_id=version.org_id, lead_ids=lead_ids, now=now, with_touches=needs_touches(criteria)
+            org_id=version.org_id, lead_ids=lead_ids, now=now, touches_within=criteria.touch_window
         )
         if not leads:
             return 0
@@ -108,9 +107,12 @@ def _store(version: CriteriaVersion, leads: list[LeadToEvaluate], evaluations: l
                 version.org_id, now, now, version.pk, version.org_id, f"Criteria version {version.number}", now,
             ],
         )  # fmt: skip
+        # RuleOutcome.as_dict, unrolled: five outcomes a lead, a thousand leads a chunk. A result is a
+        # StrEnum, written as its text.
         rows = [
             {"lead_id": lead_id, "fit": e.fit_score, "engagement": e.engagement_score, "qualified": e.qualified,
-             "outcomes": [o.as_dict() for o in e.outcomes]}
+             "outcomes": [{"rule": rule, "result": result, "reason": reason, "required": required, "weight": weight}
+                          for rule, result, reason, required, weight in e.outcomes]}
             for lead_id, e in zip(ids, evaluations, strict=True)
         ]  # fmt: skip
         # One JSON document for the chunk (jsonb_to_recordset): passing each lead's outcomes as a text

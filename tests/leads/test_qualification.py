@@ -257,3 +257,23 @@ def test_engagement_and_content_rules_count_only_the_leads_own_touches_in_their_
     statuses = dict(Lead.objects.filter(org=acme).values_list("email", "status"))
     assert statuses == {"fresh@initech.de": S.MQL, "stale@initech.de": S.NURTURING, "quiet@initech.de": S.NURTURING}
     assert not LeadEvaluation.objects.filter(lead=outsider).exists()
+
+
+def test_an_evaluation_reads_only_the_touches_its_rules_look_at(acme, globex):
+    from leads.models import EngagementEvent
+    from leads.selectors import leads_to_evaluate
+
+    now = timezone.now()
+    (lead,) = leads(acme, {"email": "reader@initech.de"})
+    (outsider,) = leads(globex, {"email": "reader@initech.de"})
+    for days in (1, 20, 45, 400):
+        EngagementEvent.objects.create(org=acme, lead=lead, kind="view", occurred_at=now - timedelta(days=days))
+    EngagementEvent.objects.create(org=globex, lead=outsider, kind="view", occurred_at=now)
+
+    def ages(within):
+        (read,) = leads_to_evaluate(org_id=acme.pk, lead_ids=[lead.pk, outsider.pk], now=now, touches_within=within)
+        return [round((now - touch.occurred_at) / timedelta(days=1)) for touch in read.facts.touches]
+
+    assert ages(timedelta(days=30)) == [20, 1]
+    assert ages(timedelta(days=500)) == [45, 20, 1]  # never beyond the engagement horizon
+    assert ages(None) == []

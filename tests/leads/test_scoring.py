@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leads.engagement import HORIZON
 from leads.scoring import (
     OPERATORS,
     Attribute,
@@ -174,3 +175,56 @@ def test_lowering_the_thresholds_never_disqualifies_a_lead(rules, facts):
     strict = evaluate(Criteria(rules, 60, 5.0), facts, NOW, asset_topics={7: ["churn"]})
     lenient = evaluate(Criteria(rules, 30, 1.0), facts, NOW, asset_topics={7: ["churn"]})
     assert lenient.qualified or not strict.qualified
+
+
+windows = st.lists(
+    st.one_of(
+        st.builds(Rule, st.just(A.ENGAGEMENT), st.just(Op.AT_LEAST),
+                  st.fixed_dictionaries({"score": st.integers(0, 20), "days": st.integers(1, 400)}), st.booleans(),
+                  st.integers(0, 50)),
+        st.builds(Rule, st.just(A.CONTENT), st.just(Op.ENGAGED_WITH),
+                  st.fixed_dictionaries({"assets": st.just([7]), "days": st.integers(1, 400)}), st.booleans(),
+                  st.integers(0, 50)),
+        st.builds(Rule, st.just(A.EMPLOYEES), st.just(Op.AT_LEAST), st.integers(0, 5000), st.booleans(),
+                  st.integers(0, 50)),
+    ),
+    max_size=4,
+).map(tuple)  # fmt: skip
+
+
+@given(windows, facts, st.floats(0, 50))
+def test_touches_older_than_the_criteria_look_change_no_evaluation(rules, facts, kept_score):
+    # What a re-evaluation relies on to read fewer touches: given the lead's kept-current score,
+    # only the touches within the longest rule window (at most the engagement horizon) matter.
+    criteria = Criteria(rules, 50, 2.0)
+    facts = facts._replace(engagement_score=round(kept_score, 1))
+    horizon = [t for t in facts.touches if t.occurred_at >= NOW - HORIZON]
+    full = evaluate(criteria, facts._replace(touches=tuple(horizon)), NOW, asset_topics={7: []})
+    if criteria.touch_window is None:
+        assert not any(rule.attribute in (A.ENGAGEMENT, A.CONTENT) for rule in rules)
+        read = ()
+    else:
+        read = tuple(t for t in horizon if t.occurred_at >= NOW - criteria.touch_window)
+    assert evaluate(criteria, facts._replace(touches=read), NOW, asset_topics={7: []}) == full
+
+
+def test_the_touch_window_is_the_longest_rule_window_within_the_horizon():
+    engaged = Rule(A.ENGAGEMENT, Op.AT_LEAST, {"score": 5, "days": 30})
+    content = Rule(A.CONTENT, Op.ENGAGED_WITH, {"assets": [7], "days": 90})
+    assert Criteria((engaged, content)).touch_window == timedelta(days=90)
+    assert Criteria((Rule(A.CONTENT, Op.ENGAGED_WITH, {"days": 500}),)).touch_window == HORIZON
+    assert Criteria((Rule(A.COUNTRY, Op.IN, ["DE"]),)).touch_window is None
+
+
+def test_leads_with_the_same_values_get_the_same_reasons_and_different_values_their_own():
+    criteria = Criteria((Rule(A.EMPLOYEES, Op.BETWEEN, [50, 500]), Rule(A.COUNTRY, Op.IN, ["DE"])))
+    reasons = [
+        [o.reason for o in evaluate(criteria, LeadFacts(employees=n, country=c), NOW).outcomes]
+        for n, c in [(60, "DE"), (900, "FR"), (60, "DE"), (10, "de")]
+    ]
+    assert reasons == [
+        ["Employees 60 between 50 and 500", "Country DE is one of DE"],
+        ["Employees 900 above the range 50–500", "Country FR is not one of DE"],
+        ["Employees 60 between 50 and 500", "Country DE is one of DE"],
+        ["Employees 10 below the range 50–500", "Country de is one of DE"],
+    ]
