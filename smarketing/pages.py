@@ -51,8 +51,11 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        return self._capped_keys().count()
+
+    def _capped_keys(self) -> QuerySet:
         # Only the key: the count then reads the index alone, not the wide rows the page shows.
-        return self.counted.order_by().values("pk")[: self.cap + 1].count()
+        return self.counted.order_by().values("pk")[: self.cap + 1]
 
     def get_page(self, number) -> Page:
         """The page asked for, its rows and the capped count read by one query: the count rides
@@ -65,7 +68,7 @@ class CappedPaginator(Paginator):
         if not 1 <= asked <= MAX_PAGE_ASKED or query.group_by is not None or query.distinct:
             return super().get_page(number)
         bottom = (asked - 1) * self.per_page
-        sql, params = self.counted.order_by().values("pk")[: self.cap + 1].query.sql_with_params()
+        sql, params = self._capped_keys().query.sql_with_params()
         counted = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608, S611 -- the ORM's own SQL
         rows = list(self.object_list.annotate(rows_counted=counted)[bottom : bottom + self.per_page])
         if not rows and asked > 1:
