@@ -97,7 +97,9 @@ def _history(lead: Lead, rng, now, marketer, reps, objections, losses, assets, a
     if handed > now - timedelta(hours=2):
         return
     rep = reps[0] if lead.country in ("DE", "AT", "CH") and rng.random() < 0.6 else reps[1]
-    evaluation = LeadEvaluation.objects.filter(lead=lead).select_related("version").first()
+    evaluation = (
+        LeadEvaluation.objects.filter(lead=lead).select_related("version").prefetch_related("version__rules").first()
+    )
     if lead.status != S.MQL:
         _step(lead, S.MQL, start, marketer, "Qualified by hand: demo history")
     _step(lead, S.HANDED_OFF, handed, marketer, "Please call this week")

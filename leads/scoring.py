@@ -47,6 +47,10 @@ class Result(StrEnum):
     UNKNOWN = "unknown"
 
 
+# How a stored evaluation writes each result: its first letter.
+RESULTS = {result.value[0]: result for result in Result}
+
+
 LABELS = {
     Attribute.COUNTRY: "Country",
     Attribute.REGION: "Region",
@@ -109,7 +113,7 @@ class Criteria:
             self,
             "checks",
             tuple(
-                _Check(text, rule.required, 0 if rule.required else rule.weight, _judge_for(rule))
+                _Check(rule.required, 0 if rule.required else rule.weight, _judge_for(rule, text))
                 for rule, text in zip(self.rules, self.texts, strict=True)
             ),
         )
@@ -209,25 +213,26 @@ def describe(rule: Rule) -> str:
     raise ValueError(f"unknown operator {rule.operator}")
 
 
-Judge = Callable[[LeadFacts, datetime, Mapping[int, Iterable[str]]], tuple[Result, str]]
+# A rule's verdict on one lead, whole: what the rule says, held or not, why, its terms.
+Judge = Callable[[LeadFacts, datetime, Mapping[int, Iterable[str]]], RuleOutcome]
+Outcome = Callable[[Result, str], RuleOutcome]
 
 
 class _Check(NamedTuple):
-    text: str
     required: bool
     weight: int  # what the rule adds to the fit score when it holds: 0 for a required rule
     judge: Judge
 
 
 # Distinct values a check keeps the verdict of (countries, head counts, scores): the same value gets
-# the same result and reason, so thousands of leads share a few hundred formatted sentences.
+# the same outcome, so thousands of leads share a few hundred formatted sentences.
 REMEMBERED = 4096
 
 
-def _remembering(decide: Callable[[object], tuple[Result, str]]) -> Callable[[object], tuple[Result, str]]:
+def _remembering(decide: Callable[[object], RuleOutcome]) -> Callable[[object], RuleOutcome]:
     verdicts: dict = {}
 
-    def verdict(value) -> tuple[Result, str]:
+    def verdict(value) -> RuleOutcome:
         found = verdicts.get(value)
         if found is None:
             found = decide(value)
@@ -238,51 +243,59 @@ def _remembering(decide: Callable[[object], tuple[Result, str]]) -> Callable[[ob
     return verdict
 
 
-def _judge_for(rule: Rule) -> Judge:
+def _judge_for(rule: Rule, text: str) -> Judge:
     """The rule's check, with everything that is the same for every lead worked out here."""
     attribute, value, label = rule.attribute, rule.value, LABELS[rule.attribute]
+    required, weight = rule.required, 0 if rule.required else rule.weight
+
+    def outcome(result: Result, reason: str) -> RuleOutcome:
+        return RuleOutcome(text, result, reason, required, weight)
+
     if attribute == Attribute.ENGAGEMENT:
-        return _engagement_judge(value)
+        return _engagement_judge(outcome, value)
     if attribute == Attribute.CONTENT:
-        return _content_judge(value)
+        return _content_judge(outcome, value)
     if attribute == Attribute.PAIN_POINT:
-        return _pain_point_judge(rule.operator, value)
+        return _pain_point_judge(outcome, rule.operator, value)
     if attribute in NUMBERS:
-        return _number_judge(label, attribute.value, rule.operator, value)
-    return _list_judge(label, attribute, rule.operator, value)
+        return _number_judge(outcome, label, attribute.value, rule.operator, value)
+    return _list_judge(outcome, label, attribute, rule.operator, value)
 
 
-def _engagement_judge(value: dict) -> Judge:
+def _engagement_judge(outcome: Outcome, value: dict) -> Judge:
     span, low, shown = timedelta(days=value["days"]), float(value["score"]), _number(value["score"])
     start = f"Engagement over the last {value['days']} days "
 
-    def decide(score: float) -> tuple[Result, str]:
+    def decide(score: float) -> RuleOutcome:
         held = score >= low
-        return _held(held), f"{start}{_number(score)} {'≥' if held else '<'} {shown}"
+        return outcome(_held(held), f"{start}{_number(score)} {'≥' if held else '<'} {shown}")
 
     verdict = _remembering(decide)
+    untouched = decide(0.0)
 
-    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
+        if not facts.touches:
+            return untouched
         # A content touch counts as the touch it is: no copy per lead and rule.
         return verdict(engagement_score(facts.touches, now, since=now - span))
 
     return judge
 
 
-def _content_judge(value: dict) -> Judge:
+def _content_judge(outcome: Outcome, value: dict) -> Judge:
     span, shown = timedelta(days=value["days"]), _content(value)
     assets = set(value.get("assets") or [])
     topic = (value.get("topic") or "").strip().lower()
-    failed = (Result.FAILED, f"No engagement with {shown} in the last {value['days']} days")
+    failed = outcome(Result.FAILED, f"No engagement with {shown} in the last {value['days']} days")
 
-    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
         since = now - span
         for touch in sorted(facts.touches, key=_touch_time, reverse=True):
             if touch.occurred_at < since or touch.asset_id is None:
                 continue
             topics = {t.lower() for t in asset_topics.get(touch.asset_id, ())}
             if touch.asset_id in assets or (topic and topic in topics):
-                return Result.HELD, f"Engaged with {shown} on {touch.occurred_at:%d %b %Y}"
+                return outcome(Result.HELD, f"Engaged with {shown} on {touch.occurred_at:%d %b %Y}")
         return failed
 
     return judge
@@ -292,41 +305,41 @@ def _touch_time(touch: ContentTouch) -> datetime:
     return touch.occurred_at
 
 
-def _pain_point_judge(operator: Operator, value) -> Judge:
+def _pain_point_judge(outcome: Outcome, operator: Operator, value) -> Judge:
     wanted, shown = frozenset(w.lower() for w in value or ()), _list(value or ())
-    unknown = (Result.UNKNOWN, "No pain point stated")
+    unknown = outcome(Result.UNKNOWN, "No pain point stated")
 
-    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
         stated = [p for p in facts.pain_points if p.strip()]
         if not stated:
             return unknown
         if operator == Operator.KNOWN:
-            return Result.HELD, f"Pain point stated: {stated[0]}"
+            return outcome(Result.HELD, f"Pain point stated: {stated[0]}")
         matches = [p for p in stated if p.lower() in wanted]
         if matches:
-            return Result.HELD, f"Pain point “{matches[0]}” is one of {shown}"
-        return Result.FAILED, f"Pain points {_list(stated)} are none of {shown}"
+            return outcome(Result.HELD, f"Pain point “{matches[0]}” is one of {shown}")
+        return outcome(Result.FAILED, f"Pain points {_list(stated)} are none of {shown}")
 
     return judge
 
 
-def _number_judge(label: str, name: str, operator: Operator, value) -> Judge:
-    unknown = (Result.UNKNOWN, f"{label} unknown")
+def _number_judge(outcome: Outcome, label: str, name: str, operator: Operator, value) -> Judge:
+    unknown = outcome(Result.UNKNOWN, f"{label} unknown")
     if operator == Operator.KNOWN:
 
-        def decide(actual: float) -> tuple[Result, str]:
-            return Result.HELD, f"{label} {_number(actual)} stated"
+        def decide(actual: float) -> RuleOutcome:
+            return outcome(Result.HELD, f"{label} {_number(actual)} stated")
 
     elif operator in (Operator.AT_LEAST, Operator.AT_MOST):
         low, shown = float(value), _number(value)
         at_least = operator == Operator.AT_LEAST
 
-        def decide(actual: float) -> tuple[Result, str]:
+        def decide(actual: float) -> RuleOutcome:
             if at_least:
                 held = actual >= low
-                return _held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {shown}"
+                return outcome(_held(held), f"{label} {_number(actual)} {'≥' if held else '<'} {shown}")
             held = actual <= low
-            return _held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {shown}"
+            return outcome(_held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {shown}")
 
     else:
         if operator == Operator.BETWEEN:
@@ -336,16 +349,16 @@ def _number_judge(label: str, name: str, operator: Operator, value) -> Judge:
             low, high, shown = float(value), 0.0, _number(value)
         inside = f"between {_number(low)} and {_number(high)}"
 
-        def decide(actual: float) -> tuple[Result, str]:
+        def decide(actual: float) -> RuleOutcome:
             if low <= actual <= high:
-                return Result.HELD, f"{label} {_number(actual)} {inside}"
+                return outcome(Result.HELD, f"{label} {_number(actual)} {inside}")
             where = "below" if actual < low else "above"
-            return Result.FAILED, f"{label} {_number(actual)} {where} the range {shown}"
+            return outcome(Result.FAILED, f"{label} {_number(actual)} {where} the range {shown}")
 
     # Whole numbers only are remembered: a decimal's zero may carry a sign its text would show.
     verdict = _remembering(lambda whole: decide(float(whole)))
 
-    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
         actual = getattr(facts, name)
         if actual is None:
             return unknown
@@ -354,20 +367,20 @@ def _number_judge(label: str, name: str, operator: Operator, value) -> Judge:
     return judge
 
 
-def _list_judge(label: str, attribute: Attribute, operator: Operator, value) -> Judge:
+def _list_judge(outcome: Outcome, label: str, attribute: Attribute, operator: Operator, value) -> Judge:
     wanted = frozenset(str(w).lower() for w in value)
     shown = _list(_display(attribute, v) for v in value)
-    unknown = (Result.UNKNOWN, f"{label} unknown")
+    unknown = outcome(Result.UNKNOWN, f"{label} unknown")
     name, keep_inside = attribute.value, operator == Operator.IN
 
-    def decide(actual) -> tuple[Result, str]:
+    def decide(actual) -> RuleOutcome:
         inside = str(actual).lower() in wanted
         verb = ("is" if inside else "is not") + f" one of {shown}"
-        return _held(inside if keep_inside else not inside), f"{label} {_display(attribute, actual)} {verb}"
+        return outcome(_held(inside if keep_inside else not inside), f"{label} {_display(attribute, actual)} {verb}")
 
     verdict = _remembering(decide)
 
-    def judge(facts: LeadFacts, now: datetime, asset_topics) -> tuple[Result, str]:
+    def judge(facts: LeadFacts, now: datetime, asset_topics) -> RuleOutcome:
         actual = getattr(facts, name)
         if not actual or actual == "unknown":
             return unknown
@@ -383,10 +396,10 @@ def evaluate(
     outcomes = []
     held = 0
     required_held = True
-    for text, required, weight, judge in criteria.checks:
-        result, reason = judge(facts, now, topics)
-        outcomes.append(RuleOutcome(text, result, reason, required, weight))
-        if result == Result.HELD:
+    for required, weight, judge in criteria.checks:
+        outcome = judge(facts, now, topics)
+        outcomes.append(outcome)
+        if outcome.result is Result.HELD:
             held += weight
         elif required:
             required_held = False

@@ -1,7 +1,7 @@
 """Reads of leads, companies, campaigns, content and engagement, scoped to the asking member."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -35,6 +35,7 @@ from leads.models import (
     Campaign,
     Company,
     ContentAsset,
+    CriteriaRule,
     CriteriaVersion,
     EngagementEvent,
     HandOff,
@@ -354,7 +355,12 @@ def reevaluation_progress(version: CriteriaVersion) -> tuple[int, int]:
 
 
 def lead_evaluation(lead: Lead) -> LeadEvaluation | None:
-    return LeadEvaluation.objects.filter(org_id=lead.org_id, lead=lead).select_related("version").first()
+    return (
+        LeadEvaluation.objects.filter(org_id=lead.org_id, lead=lead)
+        .select_related("version")
+        .prefetch_related("version__rules")
+        .first()
+    )
 
 
 PREVIEW_DAYS = 90
@@ -456,8 +462,20 @@ def qualified_queue(member: Membership) -> QuerySet:
         leads_visible_to(member)
         .filter(status=Lead.Status.MQL)
         .order_by("-fit_score", "-engagement_score", "-id")
-        .values(*LEAD_ROW_FIELDS, "qualified_at", "qualified_by_id", "criteria_version__number", "evaluation__outcomes")
-    )
+        .values(
+            *LEAD_ROW_FIELDS, "qualified_at", "qualified_by_id", "criteria_version__number",
+            "evaluation__version_id", "evaluation__results", "evaluation__reasons",
+        )
+    )  # fmt: skip
+
+
+def rules_of_versions(rows: Iterable[dict]) -> dict[int, list[CriteriaRule]]:
+    """The rules, in position order, of the versions that evaluated these qualified_queue rows."""
+    found: dict[int, list[CriteriaRule]] = {}
+    ids = {row["evaluation__version_id"] for row in rows} - {None}
+    for rule in CriteriaRule.objects.filter(version_id__in=ids).order_by("version_id", "position"):
+        found.setdefault(rule.version_id, []).append(rule)
+    return found
 
 
 def touches_of(*, org_id: int, lead_ids: list[int], now, within: timedelta = HORIZON) -> dict[int, list]:
@@ -486,19 +504,21 @@ class LeadToEvaluate(NamedTuple):
     id: int
     status: str
     qualified_by_hand: bool
+    fit_score: int | None
     facts: LeadFacts
 
 
 def leads_to_evaluate(
     *, org_id: int, lead_ids: list[int], now, touches_within: timedelta | None
 ) -> list[LeadToEvaluate]:
-    """These leads as the evaluation takes them, in id order: status, facts and the touches of the
-    last `touches_within` (none if None). The facts carry the lead's kept-current engagement score,
-    so touches older than any rule looks at (the criteria's touch_window) change nothing."""
+    """These leads as the evaluation takes them, in id order: status, fit, facts and the touches of
+    the last `touches_within` (none if None). The facts carry the lead's kept-current engagement
+    score, so touches older than any rule looks at (the criteria's touch_window) change nothing."""
     with connection.cursor() as cursor:
+        # The facts' columns in LeadFacts' order: each lead's facts are made from its row positionally.
         cursor.execute(
             """
-            SELECT id, status, qualified_by_id IS NOT NULL, engagement_score, country, region, employees,
+            SELECT id, status, qualified_by_id IS NOT NULL, fit_score, engagement_score, country, region, employees,
                 annual_revenue, industry, buying_authority, budget, timeline, pain_points
             FROM leads_lead WHERE org_id = %s AND id = ANY(%s) ORDER BY id
             """,
@@ -510,15 +530,12 @@ def leads_to_evaluate(
         touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now, within=touches_within)
     return [
         LeadToEvaluate(
-            lead_id, status, by_hand,
-            LeadFacts(
-                country=country, region=region, employees=employees, annual_revenue=revenue, industry=industry,
-                buying_authority=authority, budget=budget, timeline=timeline, pain_points=tuple(pains),
-                touches=tuple(touches.get(lead_id, ())), engagement_score=engagement,
-            ),
+            lead_id, status, by_hand, fit,
+            LeadFacts(country, region, employees, revenue, industry, authority, budget, timeline, tuple(pains),
+                      tuple(touches.get(lead_id, ())), engagement),
         )
-        for (lead_id, status, by_hand, engagement, country, region, employees, revenue, industry, authority, budget,
-             timeline, pains) in rows
+        for (lead_id, status, by_hand, fit, engagement, country, region, employees, revenue, industry, authority,
+             budget, timeline, pains) in rows
     ]  # fmt: skip
 
 

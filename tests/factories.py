@@ -55,3 +55,22 @@ def make_token(member: Membership, name: str = "test") -> str:
         created_by=member,
     )
     return token_string(public_id, secret)
+
+
+def store_evaluation(lead, version, rules: list[dict], outcomes: list[dict], **fields):
+    """The lead's stored evaluation by `version`, whose rules (created here unless it has some) are
+    `rules`, one per outcome ({"rule", "result", "reason", ...}, as LeadEvaluation.outcomes gives)."""
+    from django.utils import timezone
+
+    from leads.models import CriteriaRule, LeadEvaluation
+
+    if not version.rules.exists():
+        CriteriaRule.objects.bulk_create(
+            CriteriaRule(org_id=version.org_id, version=version, position=n, **rule) for n, rule in enumerate(rules)
+        )
+    values = {"fit_score": lead.fit_score or 0, "engagement_score": 0, "qualified": True,
+              "evaluated_at": timezone.now()} | fields  # fmt: skip
+    return LeadEvaluation.objects.create(
+        lead=lead, org_id=lead.org_id, version=version, results="".join(o["result"][0] for o in outcomes),
+        reasons=[o["reason"] for o in outcomes], **values,
+    )  # fmt: skip

@@ -1,9 +1,13 @@
+from collections.abc import Iterable
+
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import Membership, Organization
-from leads.scoring import LABELS, Attribute, Operator, Rule, describe
+from leads.scoring import LABELS, RESULTS, Attribute, Operator, Rule, describe
 
 
 class CriteriaVersion(models.Model):
@@ -119,7 +123,9 @@ class CriteriaVersionEvent(models.Model):
 class LeadEvaluation(models.Model):
     """The lead's latest evaluation: fit, engagement, qualified, and every rule's result and reason.
 
-    Its own narrow table, so re-evaluating many leads does not rewrite the wide lead row.
+    Its own narrow table, so re-evaluating many leads does not rewrite the wide lead row. Each rule's
+    words and terms are the version's (its rules no longer change once it judges leads): a row keeps
+    only what is the lead's own, one result letter and one reason per rule, in the rules' order.
     """
 
     lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="evaluation")
@@ -131,8 +137,9 @@ class LeadEvaluation(models.Model):
     fit_score = models.PositiveSmallIntegerField()
     engagement_score = models.FloatField()
     qualified = models.BooleanField()
-    # [{"rule", "result" (held/failed/unknown), "reason", "required", "weight"}, ...]
-    outcomes = models.JSONField(default=list)
+    # One letter per rule, in position order: h(eld), f(ailed), u(nknown).
+    results = models.TextField(default="")
+    reasons = ArrayField(models.TextField(), default=list)
     evaluated_at = models.DateTimeField()
 
     class Meta:
@@ -140,6 +147,11 @@ class LeadEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id}: fit {self.fit_score}"
+
+    @cached_property
+    def outcomes(self) -> list[dict]:
+        """Every rule's result and reason with the rule as its version words it."""
+        return rule_outcomes(self.version.rules.all(), self.results, self.reasons)
 
     @property
     def summary(self) -> str:
@@ -149,6 +161,16 @@ class LeadEvaluation(models.Model):
     @property
     def missed(self) -> list[dict]:
         return [o for o in self.outcomes if o["result"] != "held"]
+
+
+def rule_outcomes(rules: Iterable[CriteriaRule], results: str, reasons: list[str]) -> list[dict]:
+    """A stored evaluation's outcomes, given its version's rules in position order:
+    [{"rule", "result" (held/failed/unknown), "reason", "required", "weight"}, ...]."""
+    return [
+        {"rule": rule.text, "result": RESULTS[letter].value, "reason": reason, "required": rule.required,
+         "weight": 0 if rule.required else rule.weight}
+        for rule, letter, reason in zip(rules, results, reasons, strict=False)
+    ]  # fmt: skip
 
 
 class ReevaluationChunk(models.Model):

@@ -77,7 +77,9 @@ def choose_rep(*, lead: Lead) -> tuple[Membership, str]:
 
 def _brief(lead: Lead, note: str, by: Membership) -> dict:
     """What the rep needs for the first call, as it is now."""
-    evaluation = LeadEvaluation.objects.filter(lead=lead).select_related("version").first()
+    evaluation = (
+        LeadEvaluation.objects.filter(lead=lead).select_related("version").prefetch_related("version__rules").first()
+    )
     touches = (
         EngagementEvent.objects.filter(org_id=lead.org_id, lead=lead)
         .select_related("asset")

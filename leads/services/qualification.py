@@ -70,70 +70,70 @@ def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
 
 def _store(version: CriteriaVersion, leads: list[LeadToEvaluate], evaluations: list[Evaluation], now: datetime):
     """Write the leads' new fit and status, their status changes, and the evaluations: two statements."""
-    ids = [lead.id for lead in leads]
-    fits = [evaluation.fit_score for evaluation in evaluations]
+    # The wide lead row is written only where something it shows changes: a new version moves a
+    # few leads in a hundred.
+    moves = []
+    for lead, evaluation in zip(leads, evaluations, strict=True):
+        status = _next_status(lead.status, evaluation.qualified, by_hand=lead.qualified_by_hand)
+        if evaluation.fit_score != lead.fit_score or status != lead.status:
+            moves.append((lead.id, evaluation.fit_score, lead.status, status))
     with connection.cursor() as cursor:
-        # The wide lead row is written only where something it shows changed, and only while its
-        # status is still the one evaluated: a conditional UPDATE instead of holding row locks from the
-        # read on. Every evaluation locks the leads it writes in id order, then their evaluations in
-        # id order: a chunk and a job for new engagement over the same leads queue, never deadlock.
-        # The status changes are recorded by the same statement, from the rows it actually moved.
-        cursor.execute(
-            """
-            WITH v AS (
-                SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[]) AS v(id, fit, was, status)
-            ), ordered AS (
-                SELECT l.id FROM leads_lead AS l JOIN v ON v.id = l.id
-                WHERE l.org_id = %s AND l.status = v.was AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
-                ORDER BY l.id FOR NO KEY UPDATE OF l
-            ), moved AS (
-                UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
-                    qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
-                    criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
-                                               ELSE l.criteria_version_id END
-                FROM v JOIN ordered ON ordered.id = v.id
-                WHERE l.id = v.id AND l.status = v.was
-                  AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
-                RETURNING l.id, v.was, v.status
-            )
-            INSERT INTO leads_leadstatuschange (org_id, lead_id, by_id, from_status, to_status, note, at)
-            SELECT %s, moved.id, NULL, moved.was, moved.status, %s, %s FROM moved
-            WHERE moved.was <> moved.status ORDER BY moved.id
-            """,
-            [
-                ids, fits, [lead.status for lead in leads],
-                [_next_status(lead.status, e.qualified, by_hand=lead.qualified_by_hand)
-                 for lead, e in zip(leads, evaluations, strict=True)],
-                version.org_id, now, now, version.pk, version.org_id, f"Criteria version {version.number}", now,
-            ],
-        )  # fmt: skip
-        # RuleOutcome.as_dict, unrolled: five outcomes a lead, a thousand leads a chunk. A result is a
-        # StrEnum, written as its text.
+        if moves:
+            # Only while the lead's status is still the one evaluated: a conditional UPDATE instead of
+            # holding row locks from the read on. Every evaluation locks the leads it writes in id
+            # order, then their evaluations in id order: a chunk and a job for new engagement over the
+            # same leads queue, never deadlock. The status changes are recorded by the same statement,
+            # from the rows it actually moved.
+            cursor.execute(
+                """
+                WITH v AS (
+                    SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[]) AS v(id, fit, was, status)
+                ), ordered AS (
+                    SELECT l.id FROM leads_lead AS l JOIN v ON v.id = l.id
+                    WHERE l.org_id = %s AND l.status = v.was
+                      AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
+                    ORDER BY l.id FOR NO KEY UPDATE OF l
+                ), moved AS (
+                    UPDATE leads_lead AS l SET fit_score = v.fit, status = v.status, updated_at = %s,
+                        qualified_at = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s ELSE l.qualified_at END,
+                        criteria_version_id = CASE WHEN v.status = 'mql' AND v.was <> 'mql' THEN %s
+                                                   ELSE l.criteria_version_id END
+                    FROM v JOIN ordered ON ordered.id = v.id
+                    WHERE l.id = v.id AND l.status = v.was
+                      AND (l.fit_score IS DISTINCT FROM v.fit OR v.was <> v.status)
+                    RETURNING l.id, v.was, v.status
+                )
+                INSERT INTO leads_leadstatuschange (org_id, lead_id, by_id, from_status, to_status, note, at)
+                SELECT %s, moved.id, NULL, moved.was, moved.status, %s, %s FROM moved
+                WHERE moved.was <> moved.status ORDER BY moved.id
+                """,
+                [
+                    *map(list, zip(*moves, strict=True)), version.org_id, now, now, version.pk, version.org_id,
+                    f"Criteria version {version.number}", now,
+                ],
+            )  # fmt: skip
+        # Per rule only what is the lead's own: its result's letter and its reason (LeadEvaluation).
         rows = [
-            {"lead_id": lead_id, "fit": e.fit_score, "engagement": e.engagement_score, "qualified": e.qualified,
-             "outcomes": [{"rule": rule, "result": result, "reason": reason, "required": required, "weight": weight}
-                          for rule, result, reason, required, weight in e.outcomes]}
-            for lead_id, e in zip(ids, evaluations, strict=True)
+            {"lead_id": lead.id, "fit": e.fit_score, "engagement": e.engagement_score, "qualified": e.qualified,
+             "results": "".join([o.result[0] for o in e.outcomes]), "reasons": [o.reason for o in e.outcomes]}
+            for lead, e in zip(leads, evaluations, strict=True)
         ]  # fmt: skip
-        # One JSON document for the chunk (jsonb_to_recordset): passing each lead's outcomes as a text
+        # One JSON document for the chunk (jsonb_to_recordset): passing each lead's reasons as a text
         # array costs more in the client's array quoting than the database saves.
         cursor.execute(
             """
             INSERT INTO leads_leadevaluation AS e
-                (lead_id, org_id, version_id, fit_score, engagement_score, qualified, outcomes, evaluated_at)
-            SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.outcomes, %s
+                (lead_id, org_id, version_id, fit_score, engagement_score, qualified, results, reasons, evaluated_at)
+            SELECT v.lead_id, %s, %s, v.fit, v.engagement, v.qualified, v.results, v.reasons, %s
             FROM jsonb_to_recordset(%s::jsonb) AS v(lead_id bigint, fit int, engagement float8, qualified bool,
-                outcomes jsonb)
+                results text, reasons text[])
             ORDER BY v.lead_id
             ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit_score = EXCLUDED.fit_score,
                 engagement_score = EXCLUDED.engagement_score, qualified = EXCLUDED.qualified,
-                outcomes = EXCLUDED.outcomes, evaluated_at = EXCLUDED.evaluated_at
+                results = EXCLUDED.results, reasons = EXCLUDED.reasons, evaluated_at = EXCLUDED.evaluated_at
             """,
-            [
-                version.org_id, version.pk, now,
-                json.dumps(rows, ensure_ascii=False, separators=(",", ":")),
-            ],
-        )  # fmt: skip
+            [version.org_id, version.pk, now, json.dumps(rows, ensure_ascii=False, separators=(",", ":"))],
+        )
 
 
 def note_leads_to_evaluate(*, org_id: int, lead_ids: list[int]) -> None:

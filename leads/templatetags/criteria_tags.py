@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from leads.models.criteria import rule_outcomes
+
 register = template.Library()
 MISSED = {"failed": ("x-circle", "not met"), "unknown": ("question-circle", "unknown")}
 
@@ -23,15 +25,16 @@ def percent(share: float | None) -> str:
 
 
 @register.simple_tag
-def qualified_rows(leads, back: str = "") -> SafeString:
-    """`back`: the queue's address with its filters, where "Hand off" returns to."""
+def qualified_rows(leads, rules: dict[int, list], back: str = "") -> SafeString:
+    """`rules`: the rules of each version that evaluated a row (rules_of_versions); `back`: the
+    queue's address with its filters, where "Hand off" returns to."""
     paths = escape(reverse("leads:list")), escape(reverse("leads:companies"))
     zone = timezone.get_current_timezone()
     then = escape(f"?{urlencode({'next': back})}") if back else ""
-    return mark_safe("".join(_row(lead, paths, zone, then) for lead in leads))  # noqa: S308 -- every value escaped
+    return mark_safe("".join(_row(lead, rules, paths, zone, then) for lead in leads))  # noqa: S308 -- every value escaped
 
 
-def _row(lead: dict, paths: tuple[str, str], zone, then: str = "") -> str:
+def _row(lead: dict, rules: dict[int, list], paths: tuple[str, str], zone, then: str = "") -> str:
     """One row from a qualified_queue dict."""
     lead_path, company_path = paths
     name = f"{lead['first_name']} {lead['last_name']}".strip()
@@ -58,12 +61,20 @@ def _row(lead: dict, paths: tuple[str, str], zone, then: str = "") -> str:
         f'<td class="text-end tabular" data-label="Engagement">{float(lead["engagement_score"]):.1f}</td>',
         f'<td class="tabular" data-label="Criteria">{version}</td>',
         f'<td class="text-nowrap" data-label="Qualified">{qualified}</td>',
-        f'<td class="reasons-cell">{_reasons(lead["evaluation__outcomes"])}</td>',
+        f'<td class="reasons-cell">{_reasons(_outcomes(lead, rules))}</td>',
         f'<td class="actions-cell"><a class="btn btn-sm btn-primary text-nowrap" aria-label="Hand off {label}" '
         f'href="{lead_path}{lead["id"]}/hand-off/{then}"><i class="bi bi-send me-1" aria-hidden="true"></i>'
         "Hand off</a></td>",
     ]
     return f"<tr>{''.join(cells)}</tr>"
+
+
+def _outcomes(lead: dict, rules: dict[int, list]) -> list[dict] | None:
+    """The row's stored evaluation as outcomes, or None when the lead has none."""
+    if lead["evaluation__version_id"] is None:
+        return None
+    return rule_outcomes(rules.get(lead["evaluation__version_id"], ()), lead["evaluation__results"],
+                         lead["evaluation__reasons"])  # fmt: skip
 
 
 def _reasons(outcomes: list[dict] | None) -> str:

@@ -38,6 +38,7 @@ from leads.selectors import (
     leads_visible_to,
     qualified_queue,
     reevaluation_progress,
+    rules_of_versions,
 )
 from leads.services import criteria as services
 from leads.services.qualification import disqualify as disqualify_lead
@@ -320,9 +321,11 @@ def criteria_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def qualified(request: HttpRequest) -> HttpResponse:
     member = request.member
     filters = QualifiedQueueFilter(request.GET, queryset=qualified_queue(member), campaigns=campaign_choices(member))
+    page = paginate(request, filters.qs, count_cap=QUEUE_COUNT_CAP)
     context = {
         "filters": filters,
-        "page": paginate(request, filters.qs, count_cap=QUEUE_COUNT_CAP),
+        "page": page,
+        "rules": rules_of_versions(page.object_list),
         "query": query_without_page(request),
     }
     return page_or_region(request, "leads/qualified.html", "table", context)

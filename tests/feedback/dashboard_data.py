@@ -56,7 +56,7 @@ def _lead(org, name: str, created: datetime, source: str, campaign: Campaign | N
 
 def _qualify(lead: Lead, by: Membership, when: datetime, version: CriteriaVersion, fit: int) -> Lead:
     LeadEvaluation.objects.create(lead=lead, org_id=lead.org_id, version=version, fit_score=fit, engagement_score=20,
-                                  qualified=True, outcomes=[], evaluated_at=when)  # fmt: skip
+                                  qualified=True, evaluated_at=when)  # fmt: skip
     Lead.objects.filter(pk=lead.pk).update(fit_score=fit, criteria_version=version)
     lead.refresh_from_db()
     return change_lead_status(lead=lead, to=Lead.Status.MQL, by=by, at=when, note="Qualified")

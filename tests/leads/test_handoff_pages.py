@@ -17,13 +17,12 @@ from leads.models import (
     EngagementEvent,
     HandOff,
     Lead,
-    LeadEvaluation,
     LeadStatusChange,
     RoutingRule,
     RoutingRuleRep,
 )
 from leads.services.handoff import accept_lead, hand_off_lead, reject_lead
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, store_evaluation
 
 pytestmark = pytest.mark.django_db
 S = Lead.Status
@@ -37,6 +36,11 @@ OUTCOMES = [
     {"rule": "Employees ≥ 200", "result": "held", "reason": "Employees 500 ≥ 200", "required": False, "weight": 40},
     {"rule": "Budget is stated", "result": "unknown", "reason": "Budget unknown", "required": False, "weight": 20},
 ]  # fmt: skip
+CRITERIA_RULES = [
+    {"attribute": "country", "operator": "in", "value": ["DE", "AT"], "required": True},
+    {"attribute": "employees", "operator": "gte", "value": 200, "weight": 40},
+    {"attribute": "budget", "operator": "known", "weight": 20},
+]
 
 
 def mql(org, email: str, *, marketer=None, **values) -> Lead:
@@ -49,10 +53,7 @@ def mql(org, email: str, *, marketer=None, **values) -> Lead:
     lead = Lead.objects.create(
         org=org, email=email, status=S.MQL, criteria_version=version, qualified_at=timezone.now(), **values
     )
-    LeadEvaluation.objects.create(
-        lead=lead, org=org, version=version, fit_score=80, engagement_score=14.5, qualified=True, outcomes=OUTCOMES,
-        evaluated_at=timezone.now(),
-    )  # fmt: skip
+    store_evaluation(lead, version, CRITERIA_RULES, OUTCOMES, fit_score=80, engagement_score=14.5)
     whitepaper = ContentAsset.objects.create(org=org, title="Cost of churn whitepaper", kind="whitepaper")
     EngagementEvent.objects.create(
         org=org, lead=lead, asset=whitepaper, kind="download", occurred_at=timezone.now() - timedelta(days=3)

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import Campaign, CriteriaVersion, Lead, LeadEvaluation, LeadStatusChange
+from leads.models import Campaign, CriteriaVersion, Lead, LeadStatusChange
+from tests.factories import store_evaluation
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("leads:qualified")
@@ -17,6 +18,11 @@ OUTCOMES = [
     {"rule": "Employees ≥ 200", "result": "failed", "reason": "Employees 50 < 200", "required": False, "weight": 40},
     {"rule": "Budget is stated", "result": "unknown", "reason": "Budget unknown", "required": False, "weight": 20},
 ]  # fmt: skip
+RULES = [
+    {"attribute": "country", "operator": "in", "value": ["DE", "AT"], "required": True},
+    {"attribute": "employees", "operator": "gte", "value": 200, "weight": 40},
+    {"attribute": "budget", "operator": "known", "weight": 20},
+]
 
 
 @pytest.fixture
@@ -30,10 +36,7 @@ def mql(org, email: str, fit: int, version=None, outcomes=None, **values) -> Lea
         criteria_version=version, qualified_at=timezone.now(), **values,
     )  # fmt: skip
     if outcomes is not None:
-        LeadEvaluation.objects.create(
-            lead=lead, org=org, version=version, fit_score=fit, engagement_score=0, qualified=True,
-            outcomes=outcomes, evaluated_at=timezone.now(),
-        )  # fmt: skip
+        store_evaluation(lead, version, RULES, outcomes)
     return lead
 
 
