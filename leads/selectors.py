@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     Case,
     Count,
@@ -480,21 +481,30 @@ def rules_of_versions(rows: Iterable[dict]) -> dict[int, list[CriteriaRule]]:
 
 def touches_of(*, org_id: int, lead_ids: list[int], now, within: timedelta = HORIZON) -> dict[int, list]:
     """The leads' touches of the last `within` (at most the engagement horizon), by lead, oldest first."""
-    found: dict[int, list] = {}
+    return _touches_by_lead(_send_touches(org_id, lead_ids, now, within))
+
+
+def _send_touches(org_id: int, lead_ids: list[int], now, within: timedelta) -> CursorWrapper:
     # One plain query per chunk of leads, a few touches each: the ORM's per-row work cost more than
     # the query. In time order, so a lead's score adds up the same way every time.
-    with connection.cursor() as cursor:
-        # Binary rows: psycopg reads thousands of timestamps in C, where Django's text loader for
-        # them is Python. Same instants, in UTC as ever.
-        cursor.cursor.format = Format.BINARY
-        cursor.execute(
-            """
-            SELECT lead_id, kind, occurred_at, asset_id FROM leads_engagementevent
-            WHERE org_id = %s AND lead_id = ANY(%s) AND occurred_at >= %s
-            ORDER BY lead_id, occurred_at, id
-            """,
-            [org_id, list(lead_ids), now - min(within, HORIZON)],
-        )
+    cursor = connection.cursor()
+    # Binary rows: psycopg reads thousands of timestamps in C, where Django's text loader for them
+    # is Python. Same instants, in UTC as ever.
+    cursor.cursor.format = Format.BINARY
+    cursor.execute(
+        """
+        SELECT lead_id, kind, occurred_at, asset_id FROM leads_engagementevent
+        WHERE org_id = %s AND lead_id = ANY(%s) AND occurred_at >= %s
+        ORDER BY lead_id, occurred_at, id
+        """,
+        [org_id, list(lead_ids), now - min(within, HORIZON)],
+    )
+    return cursor
+
+
+def _touches_by_lead(cursor: CursorWrapper) -> dict[int, list]:
+    found: dict[int, list] = {}
+    with cursor:
         for lead_id, kind, at, asset_id in cursor.fetchall():
             found.setdefault(lead_id, []).append(ContentTouch(kind, at, asset_id))
     return found
@@ -514,25 +524,26 @@ def leads_to_evaluate(
     """These leads as the evaluation takes them, in id order: status, fit, facts and the touches of
     the last `touches_within` (none if None). The facts carry the lead's kept-current engagement
     score, so touches older than any rule looks at (the criteria's touch_window) change nothing."""
-    with connection.cursor() as cursor:
-        # The facts' columns in LeadFacts' order: each lead's facts are made from its row positionally.
-        cursor.execute(
-            """
-            SELECT id, status, qualified_by_id IS NOT NULL, fit_score, engagement_score, country, region, employees,
-                annual_revenue, industry, buying_authority, budget, timeline, pain_points
-            FROM leads_lead WHERE org_id = %s AND id = ANY(%s) ORDER BY id
-            """,
-            [org_id, list(lead_ids)],
-        )
-        rows = cursor.fetchall()
-    touches = {}
-    if touches_within is not None and rows:
-        touches = touches_of(org_id=org_id, lead_ids=[row[0] for row in rows], now=now, within=touches_within)
+    leads = connection.cursor()
+    # The facts' columns in LeadFacts' order: each lead's facts are made from its row positionally.
+    leads.execute(
+        """
+        SELECT id, status, qualified_by_id IS NOT NULL, fit_score, engagement_score, country, region, employees,
+            annual_revenue, industry, buying_authority, budget, timeline, pain_points
+        FROM leads_lead WHERE org_id = %s AND id = ANY(%s) ORDER BY id
+        """,
+        [org_id, list(lead_ids)],
+    )
+    # Sent before the leads' rows are read: in pipeline mode both queries go out together.
+    touches = None if touches_within is None else _send_touches(org_id, lead_ids, now, touches_within)
+    with leads:
+        rows = leads.fetchall()
+    by_lead = {} if touches is None else _touches_by_lead(touches)
     return [
         LeadToEvaluate(
             lead_id, status, by_hand, fit,
             LeadFacts(country, region, employees, revenue, industry, authority, budget, timeline, tuple(pains),
-                      tuple(touches.get(lead_id, ())), engagement),
+                      tuple(by_lead.get(lead_id, ())), engagement),
         )
         for (lead_id, status, by_hand, fit, engagement, country, region, employees, revenue, industry, authority,
              budget, timeline, pains) in rows
