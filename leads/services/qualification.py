@@ -46,11 +46,11 @@ def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: dateti
     topics = asset_topics_of(version.org_id) if any(r.attribute == "content" for r in criteria.rules) else {}
     with transaction.atomic():
         connection.ensure_connection()
-        # Pipeline mode: the reads go out together, and the writes and the commit are sent without
-        # waiting for each one's answer (a write that fails fails the commit, and the chunk rolls
-        # back). About a sixth off a chunk's time, measured. No row locks: the status is written
-        # only where it is still what was read (see _store), so a hand-off made meanwhile wins and
-        # this evaluation leaves that lead alone.
+        # Pipeline mode: the reads go out together, and the writes without waiting on each one's
+        # answer; a write that fails raises where the pipeline ends, and the chunk rolls back. About
+        # a sixth off a chunk's time, measured. No row locks: the status is written only where it is
+        # still what was read (see _store), so a hand-off made meanwhile wins and this evaluation
+        # leaves that lead alone.
         with connection.connection.pipeline():
             leads = leads_to_evaluate(
                 org_id=version.org_id, lead_ids=lead_ids, now=now, touches_within=criteria.touch_window
@@ -73,7 +73,8 @@ def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
 
 
 def _store(version: CriteriaVersion, leads: list[LeadToEvaluate], evaluations: list[Evaluation], now: datetime):
-    """Write the leads' new fit and status, their status changes, and the evaluations: two statements."""
+    """Write the leads' new fit and status, their status changes, and the evaluations: at most two
+    statements."""
     # The wide lead row is written only where something it shows changes: a new version moves a
     # few leads in a hundred.
     moves = []
