@@ -479,6 +479,12 @@ def rules_of_versions(rows: Iterable[dict]) -> dict[int, list[CriteriaRule]]:
     return found
 
 
+def ids_literal(ids: Iterable[int]) -> str:
+    """Ids as PostgreSQL's text for an array ("{1,2,3}"), for a parameter cast to bigint[]: psycopg
+    dumps a list element by element in Python, over a millisecond per thousand ids, three times this."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 def touches_of(*, org_id: int, lead_ids: list[int], now, within: timedelta = HORIZON) -> dict[int, list]:
     """The leads' touches of the last `within` (at most the engagement horizon), by lead, oldest first."""
     return _touches_by_lead(_send_touches(org_id, lead_ids, now, within))
@@ -494,10 +500,10 @@ def _send_touches(org_id: int, lead_ids: list[int], now, within: timedelta) -> C
     cursor.execute(
         """
         SELECT lead_id, kind, occurred_at, asset_id FROM leads_engagementevent
-        WHERE org_id = %s AND lead_id = ANY(%s) AND occurred_at >= %s
+        WHERE org_id = %s AND lead_id = ANY(%s::bigint[]) AND occurred_at >= %s
         ORDER BY lead_id, occurred_at, id
         """,
-        [org_id, list(lead_ids), now - min(within, HORIZON)],
+        [org_id, ids_literal(lead_ids), now - min(within, HORIZON)],
     )
     return cursor
 
@@ -530,9 +536,9 @@ def leads_to_evaluate(
         """
         SELECT id, status, qualified_by_id IS NOT NULL, fit_score, engagement_score, country, region, employees,
             annual_revenue, industry, buying_authority, budget, timeline, pain_points
-        FROM leads_lead WHERE org_id = %s AND id = ANY(%s) ORDER BY id
+        FROM leads_lead WHERE org_id = %s AND id = ANY(%s::bigint[]) ORDER BY id
         """,
-        [org_id, list(lead_ids)],
+        [org_id, ids_literal(lead_ids)],
     )
     # Sent before the leads' rows are read: in pipeline mode both queries go out together.
     touches = None if touches_within is None else _send_touches(org_id, lead_ids, now, touches_within)
