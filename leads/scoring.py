@@ -341,12 +341,9 @@ def _number_judge(outcome: Outcome, label: str, name: str, operator: Operator, v
             held = actual <= low
             return outcome(_held(held), f"{label} {_number(actual)} {'≤' if held else '>'} {shown}")
 
-    else:
-        if operator == Operator.BETWEEN:
-            low, high = float(value[0]), float(value[1])
-            shown = f"{_number(low)}–{_number(high)}"
-        else:
-            low, high, shown = float(value), 0.0, _number(value)
+    else:  # between: the only other operator a number takes (OPERATORS)
+        low, high = float(value[0]), float(value[1])
+        shown = f"{_number(low)}–{_number(high)}"
         inside = f"between {_number(low)} and {_number(high)}"
 
         def decide(actual: float) -> RuleOutcome:
