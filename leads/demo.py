@@ -446,8 +446,9 @@ def seed_criteria(org: Organization, *, now: datetime | None = None) -> None:
         criteria.propose_criteria_version(by=author, version=version, comment="Ready for sign-off")
         criteria.sign_criteria_version(by=marketing, version=version, comment="Matches what we can deliver")
         criteria.sign_criteria_version(by=sales, version=version, comment="Agreed with the team")
-        for chunk_id in ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True):
-            qualification.reevaluate_chunk(chunk_id=chunk_id)
+        qualification.reevaluate_chunks(
+            chunk_ids=list(ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True))
+        )
         days_ago = 150 if number == 1 else 60
         CriteriaVersion.objects.filter(pk=version.pk).update(
             created_at=now - timedelta(days=days_ago + 5), proposed_at=now - timedelta(days=days_ago + 2),

@@ -1,8 +1,9 @@
 """Re-evaluating every open lead against a newly active criteria version.
 
 Candidate: the activation's chunked jobs (1,000 leads each) on a real Celery worker (prefork, two
-processes), timed from the enqueue to the last chunk done. Baseline: the same evaluation called in
-one process over the same leads, also reported on its own as leads per second. Every lead of the bench
+processes), timed from the enqueue to the last chunk done. Baseline: the same chunks planned and
+done in one process (reevaluate_chunks, which writes each chunk on a second connection while it
+judges the next), also reported on its own as leads per second. Every lead of the bench
 org (100,000 at either scale) is made open for this scenario, so it re-evaluates the 100,000 leads the
 goal speaks of; the statuses and fit scores as generated come back afterwards.
 
@@ -31,7 +32,13 @@ from leads.models import CriteriaRule, CriteriaVersion, Lead, ReevaluationChunk
 from leads.scoring import Criteria, evaluate
 from leads.selectors import criteria_of, leads_to_evaluate
 from leads.services.engagement import CHUNK
-from leads.services.qualification import OPEN, evaluate_leads, start_reevaluation
+from leads.services.qualification import (
+    OPEN,
+    evaluate_leads,
+    plan_reevaluation,
+    reevaluate_chunks,
+    start_reevaluation,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 RULES = [
@@ -170,10 +177,21 @@ def run(*, scale: str, env: dict) -> list[Result]:
         _restore_generated(org_id)
 
 
-def _in_process(version: CriteriaVersion, ids: list[int]) -> float:
-    return timed(
-        lambda: [evaluate_leads(version=version, lead_ids=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
-    )
+def _in_process(version: CriteriaVersion) -> float:
+    """The activation's chunks, planned and done in this process (reevaluate_chunks), timed as the
+    worker's run is: from planning the chunks to the last one done."""
+
+    def reevaluate() -> None:
+        chunks = plan_reevaluation(version=version)
+        reevaluate_chunks(chunk_ids=[chunk.pk for chunk in chunks])
+
+    return timed(reevaluate)
+
+
+def _evaluate_directly(version: CriteriaVersion, ids: list[int]) -> None:
+    """The previous version's verdicts, set up as if it had been active (it is retired by now)."""
+    for i in range(0, len(ids), CHUNK):
+        evaluate_leads(version=version, lead_ids=ids[i : i + CHUNK])
 
 
 def _evaluation_only(version: CriteriaVersion, ids: list[int], rounds: int) -> list[float]:
@@ -202,7 +220,7 @@ def _measure(previous: CriteriaVersion, version: CriteriaVersion, org_id: int, e
     _reset_worst(org_id)
     ids = list(Lead.objects.filter(org_id=org_id, status__in=OPEN).order_by("id").values_list("id", flat=True))
     # The previous version's verdicts: from here on, what every round starts from.
-    _in_process(previous, ids)
+    _evaluate_directly(previous, ids)
     _keep_previous(org_id)
     _reset(org_id)
     # Leads the previous version took out of marketing's hands are none: it only moves open leads.
@@ -210,7 +228,7 @@ def _measure(previous: CriteriaVersion, version: CriteriaVersion, org_id: int, e
 
     def in_process() -> float:
         _reset(org_id)
-        return _in_process(version, ids)
+        return _in_process(version)
 
     # Jobs the earlier scenarios enqueued (evaluations of ingested leads) are not part of this one.
     redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
@@ -238,12 +256,12 @@ def _measure(previous: CriteriaVersion, version: CriteriaVersion, org_id: int, e
         worker.terminate()
         worker.wait(timeout=60)
     _reset(org_id)
-    _in_process(version, ids)
+    _in_process(version)
     notes = {"leads": len(ids), "chunk": CHUNK} | _changed(org_id)
     worst = []
     for _ in range(2):
         _reset_worst(org_id)
-        worst.append(_in_process(version, ids))
+        worst.append(_in_process(version))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM leads_leadstatuschange WHERE org_id = %s", [org_id])
         worst_notes = {"leads": len(ids), "chunk": CHUNK, "status_changed": cursor.fetchone()[0]}

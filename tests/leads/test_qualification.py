@@ -277,3 +277,68 @@ def test_an_evaluation_reads_only_the_touches_its_rules_look_at(acme, globex):
     assert ages(timedelta(days=30)) == [20, 1]
     assert ages(timedelta(days=500)) == [45, 20, 1]  # never beyond the engagement horizon
     assert ages(None) == []
+
+
+def _backends() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_done_in_one_process_are_written_on_a_second_connection_like_jobs_write_them(acme):
+    from tests.factories import MembershipFactory
+
+    author = MembershipFactory(org=acme, role="marketer")
+    managers = [MembershipFactory(org=acme, role=role) for role in ("marketing_manager", "sales_manager")]
+    upsert_leads(
+        org=acme,
+        items=[{"email": f"p{n}@co.de", "country": "DE" if n % 3 else "FR", "employees": 300, "external_id": f"x{n}"}
+               for n in range(2500)],
+    )  # fmt: skip
+    version = activate(author, managers)
+    chunk_ids = list(ReevaluationChunk.objects.filter(version=version).order_by("id").values_list("id", flat=True))
+    assert len(chunk_ids) == 3
+    before = _backends()
+
+    assert qualification.reevaluate_chunks(chunk_ids=chunk_ids) == 2500
+
+    assert reevaluation_progress(version) == (2500, 2500)
+    qualified = {n for n in range(2500) if n % 3}
+    statuses = dict(Lead.objects.filter(org=acme).values_list("external_id", "status"))
+    assert statuses == {f"x{n}": S.MQL if n in qualified else S.NURTURING for n in range(2500)}
+    assert LeadEvaluation.objects.filter(lead__org=acme, version=version).count() == 2500
+    assert LeadStatusChange.objects.filter(org=acme, note="Criteria version 1").count() == 2500
+    # The writer's connection is closed once the chunks are done.
+    assert _backends() == before
+    # Done once: a second pass finds every chunk done and writes nothing.
+    assert qualification.reevaluate_chunks(chunk_ids=chunk_ids) == 0
+    assert LeadStatusChange.objects.filter(org=acme).count() == 2500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_another_worker_is_writing_is_left_to_it_and_the_others_are_done(acme):
+    import psycopg
+    from django.db import connection
+
+    from tests.factories import MembershipFactory
+
+    author = MembershipFactory(org=acme, role="marketer")
+    managers = [MembershipFactory(org=acme, role=role) for role in ("marketing_manager", "sales_manager")]
+    upsert_leads(org=acme, items=[{"email": f"p{n}@co.de", "country": "DE", "employees": 300} for n in range(2500)])
+    version = activate(author, managers)
+    first, taken, last = ReevaluationChunk.objects.filter(version=version).order_by("id")
+    settings = connection.get_connection_params()
+    with psycopg.connect(**settings) as other:
+        other.execute("SELECT id FROM leads_reevaluationchunk WHERE id = %s FOR UPDATE", [taken.pk])
+
+        assert qualification.reevaluate_chunks(chunk_ids=[first.pk, taken.pk, last.pk]) == first.size + last.size
+
+        other.rollback()
+    assert list(ReevaluationChunk.objects.filter(version=version, done_at__isnull=True)) == [taken]
+    taken_leads = Lead.objects.filter(org=acme, pk__gte=taken.first_lead_id, pk__lte=taken.last_lead_id)
+    assert set(taken_leads.values_list("status", flat=True)) == {S.NEW}
+    assert Lead.objects.filter(org=acme, status=S.MQL).count() == first.size + last.size
+    assert not LeadEvaluation.objects.filter(lead__in=taken_leads).exists()
