@@ -266,3 +266,24 @@ def test_owner_filter_lists_colleagues_and_shows_their_leads(client_for, markete
     assert len(names_in(response)) == 2
     assert "Rafael Rep" in response.text and "Olga Outsider" not in response.text
     assert outsider.org != marketer.org
+
+
+def test_a_search_run_often_is_prepared_once_and_still_planned_for_each_term(client_for, marketer):
+    make_leads(marketer.org, 30)
+    client = client_for(marketer)
+    # psycopg prepares a query on its fifth run; PostgreSQL left to itself would then try five plans
+    # made for the values and, from the sixth run on, keep one generic plan if it looks no dearer.
+    terms = [f"person{n}" for n in range(20)] + ["zzqx", "qq", "erso", "3"]
+    for term in terms:
+        assert client.get(LIST, {"q": term}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT generic_plans, custom_plans FROM pg_prepared_statements
+               WHERE statement LIKE '%%FROM "leads_lead"%%' AND statement LIKE '%%search_text%%'"""
+        )
+        plans = cursor.fetchall()
+    # Parsed once: the page's search is a prepared statement of this connection by now ...
+    assert plans
+    # ... and each run after that was planned for its own term, never with one plan for all.
+    assert all(generic == 0 for generic, _ in plans)
+    assert sum(custom for _, custom in plans) >= len(terms) - 5
