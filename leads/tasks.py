@@ -17,10 +17,10 @@ def sweep_pending_evaluations_task() -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def reevaluate_chunk_task(chunk_id: int) -> int:
-    from leads.services.qualification import reevaluate_chunk
+def reevaluate_chunks_task(chunk_ids: list[int]) -> int:
+    from leads.services.qualification import reevaluate_chunks
 
-    return reevaluate_chunk(chunk_id=chunk_id)
+    return reevaluate_chunks(chunk_ids=chunk_ids)
 
 
 @shared_task(acks_late=True)

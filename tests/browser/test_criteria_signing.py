@@ -15,7 +15,7 @@ from leads.services.criteria import (
     update_criteria_version,
 )
 from leads.services.leads import upsert_leads
-from leads.tasks import reevaluate_chunk_task
+from leads.tasks import reevaluate_chunks_task
 from tests.browser.conftest import screenshot
 from tests.browser.test_navigation import sign_in
 
@@ -58,7 +58,7 @@ def germany_only(org) -> CriteriaVersion:
     for role in ("marketing_manager", "sales_manager"):
         sign_criteria_version(by=people[role], version=version)
     for chunk in ReevaluationChunk.objects.filter(version=version):
-        reevaluate_chunk_task(chunk.pk)
+        reevaluate_chunks_task([chunk.pk])
     return version
 
 
@@ -166,7 +166,7 @@ def test_managers_sign_a_draft_built_in_the_editor_and_it_becomes_active(browser
     expect(page.get_by_test_id("reevaluation").locator("progress")).to_be_visible()
     shot(page, "criteria-version-active")
     for chunk in ReevaluationChunk.objects.filter(version=second):
-        reevaluate_chunk_task(chunk.pk)
+        reevaluate_chunks_task([chunk.pk])
     expect(page.get_by_test_id("reevaluation")).to_contain_text("re-evaluated with this version")
 
     page.get_by_role("link", name="Criteria", exact=True).first.click()

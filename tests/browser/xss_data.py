@@ -21,7 +21,7 @@ from feedback.models import LossReason, ObjectionReason
 from feedback.tasks import refresh_dashboards_task
 from leads.models import Campaign, ContentAsset, CriteriaVersion, Lead, LeadImport, ReevaluationChunk
 from leads.services.qualification import evaluate_pending
-from leads.tasks import reevaluate_chunk_task, run_lead_import_task
+from leads.tasks import reevaluate_chunks_task, run_lead_import_task
 from sla.models import Agreement
 from sla.tasks import compute_compliance_task, sweep_clocks_task
 from tests.browser.xss_payloads import Payload, Rotation, email_payloads, url_payloads
@@ -315,7 +315,7 @@ def criteria(data: HostileData) -> None:
             data.post("sales_manager", "leads:criteria_send_back", {"comment": data.text("criteria comment")},
                       args=[version.pk])  # fmt: skip
     for chunk in ReevaluationChunk.objects.filter(org=data.org):
-        reevaluate_chunk_task(chunk.pk)
+        reevaluate_chunks_task([chunk.pk])
 
 
 def _lead_item(data: HostileData, n: int, email: str, campaigns: list[str]) -> dict:

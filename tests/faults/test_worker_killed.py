@@ -31,7 +31,7 @@ from leads.models import (
 from leads.services.criteria import sign_criteria_version
 from leads.services.imports import CHUNK_SIZE, STALE_AFTER, start_lead_import
 from leads.services.qualification import evaluate_pending
-from leads.tasks import reevaluate_chunk_task, run_lead_import_task
+from leads.tasks import reevaluate_chunks_task, run_lead_import_task
 from tests.factories import MembershipFactory
 from tests.faults.data import active_criteria, create_leads, lead_file, lead_items, mapped_import, proposed_criteria
 from tests.faults.processes import (
@@ -189,7 +189,7 @@ def test_a_reevaluation_whose_worker_is_killed_finishes_after_a_restart_like_a_c
     create_leads(globex, items)
     clean = active_criteria(g[Role.MARKETER], [g[Role.MARKETING_MANAGER], g[Role.SALES_MANAGER]])
     for chunk_id in ReevaluationChunk.objects.filter(version=clean).values_list("id", flat=True):
-        reevaluate_chunk_task(chunk_id)
+        reevaluate_chunks_task([chunk_id])
 
     create_leads(acme, items)
     version = proposed_criteria(marketer)

@@ -16,7 +16,7 @@ from leads.services.criteria import (
 )
 from leads.services.leads import upsert_leads
 from leads.services.lifecycle import IllegalTransition
-from leads.tasks import evaluate_pending_task, reevaluate_chunk_task
+from leads.tasks import evaluate_pending_task, reevaluate_chunks_task
 from smarketing.errors import DomainError
 from tests.conftest import api_client
 
@@ -48,7 +48,7 @@ def leads(org, *items):
 
 def run_chunks(version) -> None:
     for chunk_id in ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True):
-        reevaluate_chunk_task(chunk_id)
+        reevaluate_chunks_task([chunk_id])
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def test_chunks_of_one_activation_run_side_by_side_on_several_workers(acme):
     def work(chunk_id):
         barrier.wait()
         try:
-            reevaluate_chunk_task(chunk_id)
+            reevaluate_chunks_task([chunk_id])
         finally:
             connection.close()
 
@@ -342,3 +342,21 @@ def test_a_chunk_another_worker_is_writing_is_left_to_it_and_the_others_are_done
     assert set(taken_leads.values_list("status", flat=True)) == {S.NEW}
     assert Lead.objects.filter(org=acme, status=S.MQL).count() == first.size + last.size
     assert not LeadEvaluation.objects.filter(lead__in=taken_leads).exists()
+
+
+def test_an_activation_sends_a_job_for_every_four_chunks_and_each_job_does_its_chunks(
+    acme, marketer, managers, monkeypatch, django_capture_on_commit_callbacks
+):
+    from leads.tasks import reevaluate_chunks_task
+
+    jobs: list[list[int]] = []
+    monkeypatch.setattr(reevaluate_chunks_task, "apply_async", lambda args, kwargs: jobs.append(args[0]))
+    upsert_leads(org=acme, items=[{"email": f"p{n}@co.de", "country": "DE"} for n in range(4500)])
+    with django_capture_on_commit_callbacks(execute=True):
+        version = activate(marketer, managers)
+    chunk_ids = list(ReevaluationChunk.objects.filter(version=version).order_by("id").values_list("id", flat=True))
+    assert len(chunk_ids) == 5
+    assert jobs == [chunk_ids[:4], chunk_ids[4:]]
+    for job in jobs:
+        reevaluate_chunks_task(job)
+    assert reevaluation_progress(version) == (4500, 4500)

@@ -82,7 +82,7 @@ def build_tenant(slug: str, name: str) -> Tenant:
     criteria.sign_criteria_version(by=members[Role.MARKETING_MANAGER], version=version)
     criteria.sign_criteria_version(by=members[Role.SALES_MANAGER], version=version)
     for chunk_id in ReevaluationChunk.objects.filter(version=version).values_list("id", flat=True):
-        qualification.reevaluate_chunk(chunk_id=chunk_id)
+        qualification.reevaluate_chunks(chunk_ids=[chunk_id])
     draft = criteria.create_criteria_version(by=marketer, name="Next refresh")
 
     fit_leads = list(Lead.objects.filter(org=org, external_id__startswith=f"{slug}-fit-").order_by("external_id"))
