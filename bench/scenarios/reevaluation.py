@@ -1,9 +1,9 @@
 """Re-evaluating every open lead against a newly active criteria version.
 
-Candidate: the activation's chunked jobs (1,000 leads each) on a real Celery worker (prefork, two
-processes), timed from the enqueue to the last chunk done. Baseline: the same chunks planned and
-done in one process (reevaluate_chunks, which writes each chunk on a second connection while it
-judges the next), also reported on its own as leads per second. Every lead of the bench
+Candidate: the activation's jobs (four chunks of 1,000 leads each) on a real Celery worker (prefork,
+two processes), timed from the enqueue to the last chunk done. Baseline: the same chunks planned and
+done in one process (reevaluate_chunks, whose writer connections write chunks while it judges
+the next), also reported on its own as leads per second. Every lead of the bench
 org (100,000 at either scale) is made open for this scenario, so it re-evaluates the 100,000 leads the
 goal speaks of; the statuses and fit scores as generated come back afterwards.
 
