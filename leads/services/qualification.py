@@ -290,7 +290,9 @@ def reevaluate_chunks(*, chunk_ids: list[int]) -> int:
     """
     chunks = ReevaluationChunk.objects.filter(pk__in=chunk_ids, done_at__isnull=True).select_related("version")
     by_id = {chunk.pk: chunk for chunk in chunks}
-    judged = (_judge_chunk(by_id[chunk_id]) for chunk_id in chunk_ids if chunk_id in by_id)
+    # Each version's rules are read once for all its chunks.
+    prepared: dict[int, tuple[Criteria, dict]] = {}
+    judged = (_judge_chunk(by_id[chunk_id], prepared) for chunk_id in chunk_ids if chunk_id in by_id)
     # Inside a transaction everything is its connection's: another one would not see it. Chunks of
     # several versions may share leads, so they are written one after the other, in order.
     if len(by_id) < 2 or connection.in_atomic_block or len({c.version_id for c in by_id.values()}) > 1:
@@ -320,11 +322,13 @@ def _close_connection(last: threading.Barrier) -> None:
     connection.close()
 
 
-def _judge_chunk(chunk: ReevaluationChunk) -> JudgedChunk:
+def _judge_chunk(chunk: ReevaluationChunk, prepared: dict[int, tuple[Criteria, dict]]) -> JudgedChunk:
     version, now = chunk.version, timezone.now()
     if version.status != CriteriaVersion.Status.ACTIVE:
         return JudgedChunk(chunk.pk, 0, [])
-    criteria, topics = _criteria_and_topics(version)
+    if version.pk not in prepared:
+        prepared[version.pk] = _criteria_and_topics(version)
+    criteria, topics = prepared[version.pk]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM leads_lead WHERE org_id = %s AND id BETWEEN %s AND %s AND status = ANY(%s) ORDER BY id",
