@@ -404,6 +404,7 @@ class QualifiedQueueFilter(django_filters.FilterSet):
         fields["fit_min"].widget.attrs.update(
             {"class": "form-control form-control-sm", "min": "0", "max": "100", "placeholder": "0–100"}
         )
+        fields["fit_min"].widget.attrs["data-live-input"] = ""
 
     @property
     def active(self) -> bool:

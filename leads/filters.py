@@ -86,7 +86,7 @@ def _start_of_day(day: date) -> datetime:
 
 
 WIDGET_ATTRS = {
-    "q": {"type": "search", "placeholder": "Name, e-mail or company", "autocomplete": "off"},
+    "q": {"type": "search", "placeholder": "Name, e-mail or company", "autocomplete": "off", "data-live-input": ""},
     "source": {"placeholder": "Source, e.g. Webinar"},
     "fit_score_min": {"placeholder": "min", "min": "0", "aria-label": "Fit score at least"},
     "fit_score_max": {"placeholder": "max", "min": "0", "aria-label": "Fit score at most"},

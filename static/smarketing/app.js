@@ -40,6 +40,12 @@
     toast("The server cannot be reached. Check your connection.");
   });
 
+  // A box whose typing already asks for the filtered list (data-live-input): its change event, when
+  // the user clicks a result, would ask again, and that answer would replace the link being pressed.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-live-input]")) { event.stopPropagation(); }
+  }, true);
+
   // <form data-confirm="Really?"> asks before it submits; htmx forms use hx-confirm instead.
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");

@@ -41,6 +41,8 @@ def test_a_manager_filters_the_dashboard_and_downloads_a_figure(browser_page, ap
     nav.get_by_role("button", name="Reports", exact=True).click()
     nav.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    # The heading shows before the deferred scripts have run; a date typed then would go unnoticed.
+    page.wait_for_load_state()
 
     # March and April 2026, typed as dates: the period becomes custom and the figures follow.
     page.get_by_label("From", exact=True).fill("2026-03-01")
