@@ -52,30 +52,41 @@ def evaluate_leads(*, version: CriteriaVersion, lead_ids: list[int], now: dateti
     Returns how many leads were evaluated. Idempotent: the same leads and data give the same rows.
     """
     now = now or timezone.now()
-    criteria, topics = _criteria_and_topics(version)
     with transaction.atomic():
-        connection.ensure_connection()
-        # Pipeline mode: the reads go out together, and the writes without waiting on each one's
-        # answer; a write that fails raises where the pipeline ends, and the chunk rolls back. About
-        # a sixth off a chunk's time, measured. No row locks: the status is written only where it is
-        # still what was read (see _writes), so a hand-off made meanwhile wins and this evaluation
-        # leaves that lead alone.
-        with connection.connection.pipeline():
-            leads = leads_to_evaluate(
-                org_id=version.org_id, lead_ids=lead_ids, now=now, touches_within=criteria.touch_window
-            )
-            if leads:
-                evaluations = [evaluate(criteria, lead.facts, now, asset_topics=topics) for lead in leads]
-                with connection.cursor() as cursor:
-                    for sql, params in _writes(version, leads, evaluations, now):
-                        cursor.execute(sql, params)
-    return len(leads)
+        # No row locks: the status is written only where it is still what was read (see _writes), so
+        # a hand-off made meanwhile wins and this evaluation leaves that lead alone.
+        evaluated, writes = _judge(version, _criteria_and_topics(version), lead_ids, now)
+        # Pipelined: the writes go out without waiting on each one's answer; one that fails raises
+        # where the pipeline ends, and the transaction rolls back.
+        with connection.cursor() as cursor, connection.connection.pipeline():
+            for sql, params in writes:
+                cursor.execute(sql, params)
+    return evaluated
+
+
+Statement = tuple[str, list]
 
 
 def _criteria_and_topics(version: CriteriaVersion) -> tuple[Criteria, dict]:
     criteria = criteria_of(version)
     topics = asset_topics_of(version.org_id) if any(r.attribute == "content" for r in criteria.rules) else {}
     return criteria, topics
+
+
+def _judge(
+    version: CriteriaVersion, rules: tuple[Criteria, dict], lead_ids: list[int], now: datetime
+) -> tuple[int, list[Statement]]:
+    """How many of these leads were evaluated against the version (its criteria and asset topics),
+    and the statements that store the verdicts (see _writes)."""
+    criteria, topics = rules
+    connection.ensure_connection()
+    # Pipeline mode: the leads and their touches go out together (see leads_to_evaluate).
+    with connection.connection.pipeline():
+        leads = leads_to_evaluate(
+            org_id=version.org_id, lead_ids=lead_ids, now=now, touches_within=criteria.touch_window
+        )
+    evaluations = [evaluate(criteria, lead.facts, now, asset_topics=topics) for lead in leads]
+    return len(leads), (_writes(version, leads, evaluations, now) if leads else [])
 
 
 def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
@@ -87,9 +98,6 @@ def _next_status(status: str, qualified: bool, *, by_hand: bool) -> str:
     if status == S.MQL and by_hand:
         return status
     return S.NURTURING
-
-
-Statement = tuple[str, list]
 
 
 def _writes(
@@ -328,19 +336,13 @@ def _judge_chunk(chunk: ReevaluationChunk, prepared: dict[int, tuple[Criteria, d
         return JudgedChunk(chunk.pk, 0, [])
     if version.pk not in prepared:
         prepared[version.pk] = _criteria_and_topics(version)
-    criteria, topics = prepared[version.pk]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM leads_lead WHERE org_id = %s AND id BETWEEN %s AND %s AND status = ANY(%s) ORDER BY id",
             [chunk.org_id, chunk.first_lead_id, chunk.last_lead_id, list(OPEN)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    connection.ensure_connection()
-    # The leads and their touches go out together (see leads_to_evaluate).
-    with connection.connection.pipeline():
-        leads = leads_to_evaluate(org_id=version.org_id, lead_ids=ids, now=now, touches_within=criteria.touch_window)
-    evaluations = [evaluate(criteria, lead.facts, now, asset_topics=topics) for lead in leads]
-    return JudgedChunk(chunk.pk, len(leads), _writes(version, leads, evaluations, now) if leads else [])
+    return JudgedChunk(chunk.pk, *_judge(version, prepared[version.pk], ids, now))
 
 
 def _write_chunk(chunk: JudgedChunk) -> int:
@@ -350,8 +352,7 @@ def _write_chunk(chunk: JudgedChunk) -> int:
         # One round trip before the commit: the claim and the writes go out together, and writes
         # whose claim failed are rolled back (a duplicate message, so rare). SKIP LOCKED: a chunk
         # another worker is writing is left to it.
-        claim = connection.cursor()
-        try:
+        with connection.cursor() as claim, connection.cursor() as cursor:
             with connection.connection.pipeline():
                 claim.execute(
                     """
@@ -362,12 +363,9 @@ def _write_chunk(chunk: JudgedChunk) -> int:
                     """,
                     [timezone.now(), chunk.chunk_id],
                 )
-                with connection.cursor() as cursor:
-                    for sql, params in chunk.writes:
-                        cursor.execute(sql, params)
+                for sql, params in chunk.writes:
+                    cursor.execute(sql, params)
             claimed = claim.rowcount > 0
-        finally:
-            claim.close()
         if not claimed:
             transaction.set_rollback(True)
             return 0
